@@ -1,0 +1,36 @@
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.http import HttpResponse
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
+
+from plans import views as plan_views
+from regions import views as region_views
+
+
+@never_cache
+def healthz(request):
+    return HttpResponse("ok", content_type="text/plain")
+
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+]
+
+# Korean pages have no prefix (the default language); English pages live under /en/.
+urlpatterns += i18n_patterns(
+    path("", plan_views.home, name="home"),
+    path("plans/<slug:key>/", plan_views.plan_detail, name="plan_detail"),
+    path("plans/<slug:key>/tasks/<str:code>/", plan_views.task_detail, name="task_detail"),
+    path("regions/<str:code>/", region_views.region_detail, name="region_detail"),
+    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    prefix_default_language=False,
+)
+
+admin.site.site_header = _("Regional S&T plans — administration")
+admin.site.site_title = _("Regional S&T plans")
+admin.site.index_title = _("Administration")

@@ -1,0 +1,245 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Prefetch, Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from plans.models import Plan, Task
+from regions.i18n import Bilingual, current_is_english, pick
+from regions.models import Region
+
+VALUE_DIGITS = {"max_digits": 20, "decimal_places": 6}
+
+
+class Unit(models.Model):
+    """A unit of measure from the seed's unit table (rank, pct, 억원, ...)."""
+
+    key = models.SlugField(_("key"), max_length=20, primary_key=True)
+    symbol_ko = models.CharField(_("symbol (Korean)"), max_length=20, blank=True)
+    symbol_en = models.CharField(_("symbol (English)"), max_length=20, blank=True)
+    label_en = models.CharField(_("label (English)"), max_length=60)
+    decimals = models.PositiveSmallIntegerField(
+        _("display decimals"), default=2, help_text=_("Maximum precision shown.")
+    )
+
+    class Meta:
+        ordering = ["key"]
+        verbose_name = _("unit")
+        verbose_name_plural = _("units")
+
+    def __str__(self):
+        return self.key
+
+    @property
+    def symbol(self) -> str:
+        return self.symbol_en if current_is_english() else self.symbol_ko
+
+
+class Direction(models.TextChoices):
+    INCREASE = "increase", _("Higher is better")
+    DECREASE = "decrease", _("Lower is better")
+
+
+class Method(models.TextChoices):
+    LINEAR = "linear", _("Linear")
+    CAGR = "cagr", _("Compound annual growth")
+
+
+class IndicatorQuerySet(models.QuerySet):
+    def with_approved_observations(self):
+        """Prefetch approved observations by year: one query for any number of KPIs."""
+        return self.prefetch_related(
+            Prefetch(
+                "observations",
+                queryset=Observation.objects.approved().order_by("year"),
+                to_attr="approved_observations",
+            )
+        )
+
+
+class Indicator(Bilingual, models.Model):
+    """A key performance indicator (성과지표) of a plan, with baseline and target."""
+
+    plan = models.ForeignKey(
+        Plan, on_delete=models.CASCADE, related_name="indicators", verbose_name=_("plan")
+    )
+    task = models.ForeignKey(
+        Task,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="indicators",
+        verbose_name=_("key task"),
+    )
+    key = models.SlugField(_("key"), max_length=60)
+    name_ko = models.CharField(_("name (Korean)"), max_length=300)
+    name_en = models.CharField(_("name (English)"), max_length=300)
+    definition_ko = models.TextField(_("definition (Korean)"), blank=True)
+    definition_en = models.TextField(_("definition (English)"), blank=True)
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, verbose_name=_("unit"))
+    direction = models.CharField(_("direction"), max_length=10, choices=Direction.choices)
+    method = models.CharField(
+        _("progress method"), max_length=10, choices=Method.choices, default=Method.LINEAR
+    )
+    baseline_year = models.PositiveSmallIntegerField(_("baseline year"))
+    baseline_value = models.DecimalField(_("baseline value"), **VALUE_DIGITS)
+    target_year = models.PositiveSmallIntegerField(_("target year"))
+    target_value = models.DecimalField(_("target value"), **VALUE_DIGITS)
+    series = models.SlugField(
+        _("statistical series"),
+        max_length=60,
+        blank=True,
+        help_text=_("Series in the indicator history that feeds this KPI, if any."),
+    )
+    provisional = models.BooleanField(_("provisional"), default=False)
+    note_en = models.TextField(_("note"), blank=True)
+    sources = models.JSONField(_("sources"), default=list, blank=True)
+    history = HistoricalRecords()
+
+    objects = IndicatorQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["plan", "id"]
+        verbose_name = _("indicator (KPI)")
+        verbose_name_plural = _("indicators (KPIs)")
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "key"], name="indicator_key_per_plan"),
+            models.CheckConstraint(
+                name="indicator_target_after_baseline",
+                condition=Q(target_year__gt=models.F("baseline_year")),
+                violation_error_message=_("The target year must come after the baseline year."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.plan.key}:{self.key}"
+
+    def get_absolute_url(self):
+        return reverse("plan_detail", args=[self.plan.key]) + f"#kpi-{self.key}"
+
+    @property
+    def definition(self) -> str:
+        return pick(self, "definition")
+
+    @property
+    def latest_approved(self):
+        """The approved value of the greatest year (needs `with_approved_observations`)."""
+        observations = getattr(self, "approved_observations", None)
+        if observations is None:
+            observations = list(self.observations.approved().order_by("year"))
+        return observations[-1] if observations else None
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    APPROVED = "approved", _("Approved")
+    RETURNED = "returned", _("Returned")
+
+
+class ObservationQuerySet(models.QuerySet):
+    def approved(self):
+        return self.filter(status=Status.APPROVED)
+
+
+class Observation(models.Model):
+    """One value of one KPI for one year, with its place in the review workflow."""
+
+    indicator = models.ForeignKey(
+        Indicator,
+        on_delete=models.CASCADE,
+        related_name="observations",
+        verbose_name=_("indicator (KPI)"),
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    value = models.DecimalField(_("value"), **VALUE_DIGITS)
+    source = models.CharField(_("source"), max_length=500, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("entered by"),
+    )
+    entered_at = models.DateTimeField(_("entered at"), null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("submitted by"),
+    )
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("reviewed by"),
+    )
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    review_comment = models.TextField(_("review comment"), blank=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    history = HistoricalRecords()
+
+    objects = ObservationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["indicator", "year"]
+        verbose_name = _("observation")
+        verbose_name_plural = _("observations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "year"], name="observation_once_per_indicator_year"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.indicator} {self.year} = {self.value}"
+
+
+class SeriesValue(models.Model):
+    """A published statistic for a region (or the nation) in a year, e.g. the R-COSTII rank."""
+
+    series = models.SlugField(_("series"), max_length=60)
+    region = models.ForeignKey(
+        Region,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="series_values",
+        verbose_name=_("region"),
+        help_text=_("Empty for the national figure."),
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    value = models.DecimalField(_("value"), **VALUE_DIGITS)
+    source = models.CharField(_("source"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["series", "region", "year"]
+        verbose_name = _("series value")
+        verbose_name_plural = _("series values")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["series", "region", "year"],
+                condition=Q(region__isnull=False),
+                name="series_value_once_per_region_year",
+            ),
+            models.UniqueConstraint(
+                fields=["series", "year"],
+                condition=Q(region__isnull=True),
+                name="series_value_once_per_national_year",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.series} {self.region_id or '00'} {self.year} = {self.value}"

@@ -1,0 +1,50 @@
+"""Number formatting for KPI values and budgets (no queries here)."""
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from django import template
+from django.utils import formats
+
+from regions.i18n import current_is_english
+
+register = template.Library()
+
+
+def format_number(value, decimals: int) -> str:
+    """Round to at most `decimals` places, drop trailing zeros, group thousands."""
+    if value is None:
+        return ""
+    number = Decimal(str(value)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    places = max(0, -number.normalize().as_tuple().exponent) if number else 0
+    return formats.number_format(
+        number, decimal_pos=min(places, decimals), use_l10n=True, force_grouping=True
+    )
+
+
+@register.filter
+def kpi_value(value, unit) -> str:
+    """A KPI value with its unit: `5위`, `1.85%`, `7,227명` (Korean) or `5`, `1.85%` (English)."""
+    if value is None:
+        return "—"
+    text = format_number(value, unit.decimals)
+    symbol = unit.symbol_en if current_is_english() else unit.symbol_ko
+    if not symbol:
+        return text
+    if current_is_english() and symbol != "%":
+        return f"{text} {symbol}"
+    return f"{text}{symbol}"
+
+
+@register.filter
+def amount(value) -> str:
+    """A whole amount such as a budget in 억원, grouped by thousands; `—` when not reported."""
+    if value is None:
+        return "—"
+    return format_number(value, 0)
+
+
+@register.filter
+def http_url(value) -> str:
+    """The URL when it is http(s), else empty: a stored `javascript:` link must never render."""
+    text = str(value or "").strip()
+    return text if text.lower().startswith(("http://", "https://")) else ""

@@ -1,0 +1,53 @@
+"""Shared fixtures: the seed loaded once per test run, and the personas of STYLE.md."""
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+
+from regions.models import Role
+from regions.services import create_account
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    # The seed is the world every test starts from; each test's changes roll back.
+    with django_db_blocker.unblock():
+        call_command("load_seed", verbosity=0)
+
+
+def _login(username, role, region=None):
+    user = create_account(username=username, password=PASSWORD, role=role, region_code=region)
+    client = Client()
+    client.force_login(user)
+    client.user = user
+    return client
+
+
+@pytest.fixture
+def anonymous():
+    return Client()
+
+
+@pytest.fixture
+def ministry(db):
+    return _login("officer", Role.MINISTRY)
+
+
+@pytest.fixture
+def busan(db):
+    return _login("bistep", Role.SECRETARIAT, "26")
+
+
+@pytest.fixture
+def daejeon(db):
+    return _login("distep", Role.SECRETARIAT, "30")
+
+
+@pytest.fixture
+def admin_client_user(db, django_user_model):
+    user = django_user_model.objects.create_superuser("root", "root@example.com", PASSWORD)
+    client = Client()
+    client.force_login(user)
+    return client
