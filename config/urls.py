@@ -6,6 +6,7 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
+from dashboard import views as dashboard_views
 from plans import views as plan_views
 from regions import views as region_views
 
@@ -25,7 +26,13 @@ urlpatterns += i18n_patterns(
     path("", plan_views.home, name="home"),
     path("plans/<slug:key>/", plan_views.plan_detail, name="plan_detail"),
     path("plans/<slug:key>/tasks/<str:code>/", plan_views.task_detail, name="task_detail"),
+    path("plans/<slug:key>/kpis/<slug:kpi>/", dashboard_views.kpi, name="kpi_detail"),
     path("regions/<str:code>/", region_views.region_detail, name="region_detail"),
+    path("dashboard/", dashboard_views.overview, name="dashboard"),
+    path("dashboard/regions/<str:code>/", dashboard_views.region, name="region_dashboard"),
+    path("dashboard/compare/", dashboard_views.compare, name="compare"),
+    path("charts/<slug:kind>/", dashboard_views.chart_embed, name="chart_embed"),
+    path("charts/<slug:kind>/data.csv", dashboard_views.chart_csv, name="chart_csv"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     prefix_default_language=False,

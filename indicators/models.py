@@ -1,10 +1,14 @@
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Prefetch, Q
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from indicators import progress
 from plans.models import Plan, Task
 from regions.i18n import Bilingual, current_is_english, pick
 from regions.models import Region
@@ -116,11 +120,30 @@ class Indicator(Bilingual, models.Model):
         return f"{self.plan.key}:{self.key}"
 
     def get_absolute_url(self):
-        return reverse("plan_detail", args=[self.plan.key]) + f"#kpi-{self.key}"
+        return reverse("kpi_detail", args=[self.plan.key, self.key])
 
     @property
     def definition(self) -> str:
         return pick(self, "definition")
+
+    @property
+    def approved_points(self) -> list[tuple[int, Decimal]]:
+        """(year, value) of the approved observations (needs `with_approved_observations`)."""
+        observations = getattr(self, "approved_observations", None)
+        if observations is None:
+            observations = list(self.observations.approved().order_by("year"))
+        return [(o.year, o.value) for o in observations]
+
+    @cached_property
+    def assessment(self) -> progress.Assessment:
+        """Progress of this KPI over its approved values: the methodology of progress.py."""
+        return progress.assess(
+            direction=self.direction,
+            baseline=(self.baseline_year, self.baseline_value),
+            target=(self.target_year, self.target_value),
+            observations=self.approved_points,
+            method=self.method,
+        )
 
     @property
     def latest_approved(self):

@@ -111,6 +111,7 @@ __all__ = [
     "Assessment",
     "Status",
     "assess",
+    "forecast_line",
     "classify",
 ]
 
@@ -286,6 +287,19 @@ def _forecast(
     vt: Fraction,
     sign: int,
 ) -> tuple[Fraction, int | None]:
+    line, slope = _fit(points)
+
+    value_at_target = line(target_year)
+    if sign * (line(base_year) - vt) >= 0:
+        return value_at_target, base_year
+    if sign * slope <= 0:
+        return value_at_target, None
+    crossing = base_year + (vt - line(base_year)) / slope
+    return value_at_target, math.ceil(crossing)
+
+
+def _fit(points: list[tuple[Fraction, Fraction]]):
+    """Ordinary least squares: the fitted line (as a function) and its slope, exactly."""
     n = len(points)
     mean_x = sum(x for x, _ in points) / n
     mean_y = sum(y for _, y in points) / n
@@ -297,13 +311,23 @@ def _forecast(
     def line(x: Fraction | int) -> Fraction:
         return mean_y + slope * (x - mean_x)
 
-    value_at_target = line(target_year)
-    if sign * (line(base_year) - vt) >= 0:
-        return value_at_target, base_year
-    if sign * slope <= 0:
-        return value_at_target, None
-    crossing = mean_x + (vt - mean_y) / slope
-    return value_at_target, math.ceil(crossing)
+    return line, slope
+
+
+def forecast_line(
+    *, baseline: YearValue, observations: Iterable[YearValue], years: Iterable[int]
+) -> list[tuple[int, Decimal]]:
+    """The forecast line of :func:`assess` at each of `years`, for drawing; [] without data."""
+    base_year, base_value = _year(baseline[0]), _decimal(baseline[1])
+    points = [(Fraction(base_year), Fraction(base_value))] + [
+        (Fraction(y), Fraction(v))
+        for y, v in ((_year(y), _decimal(v)) for y, v in observations)
+        if y > base_year
+    ]
+    if len(points) < 2:
+        return []
+    line, _ = _fit(points)
+    return [(year, _round(line(year))) for year in years]
 
 
 def _round(value: Fraction | None) -> Decimal | None:

@@ -48,3 +48,39 @@ def http_url(value) -> str:
     """The URL when it is http(s), else empty: a stored `javascript:` link must never render."""
     text = str(value or "").strip()
     return text if text.lower().startswith(("http://", "https://")) else ""
+
+
+@register.filter
+def cell(value) -> str:
+    """A table cell: decimals grouped and without trailing zeros; links left as text."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, Decimal | int):
+        return format_number(value, 6)
+    return str(value)
+
+
+@register.filter
+def percent(value) -> str:
+    """A share such as progress (0.75) as a percentage (75%)."""
+    if value is None:
+        return "—"
+    return format_number(Decimal(value) * 100, 1) + "%"
+
+
+@register.filter
+def ratio(value) -> str:
+    """A ratio such as pace, to two decimals."""
+    if value is None:
+        return "—"
+    return format_number(value, 2)
+
+
+@register.filter
+def bar_width(value) -> str:
+    """A share as a CSS width percentage, kept within 0..100 (the number beside it is exact)."""
+    if value is None:
+        return "0"
+    return f"{min(max(float(value), 0.0), 1.0) * 100:.1f}"

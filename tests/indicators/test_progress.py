@@ -12,6 +12,7 @@ from indicators.progress import (
     Status,
     assess,
     classify,
+    forecast_line,
 )
 
 D = Decimal
@@ -555,3 +556,20 @@ def test_it_exposes_statuses_and_thresholds_for_display():
         "deterioration",
     )
     assert (SUBSTANTIAL, MODERATE, LIMITED) == (D("0.95"), D("0.6"), D("0"))
+
+
+def test_the_forecast_line_passes_through_the_forecast_value_at_the_target_year():
+    baseline, observations = (2021, Decimal("9")), [(2015, Decimal("11")), (2022, Decimal("6"))]
+    result = assess(
+        direction="decrease",
+        baseline=baseline,
+        target=(2027, Decimal("5")),
+        observations=observations,
+    )
+    line = forecast_line(baseline=baseline, observations=observations, years=[2021, 2024, 2027])
+    assert line == [(2021, Decimal("9")), (2024, Decimal("0")), (2027, result.forecast_value)]
+
+
+def test_the_forecast_line_is_empty_without_a_value_after_the_baseline():
+    line = forecast_line(baseline=(2021, 9), observations=[(2019, 5)], years=[2021, 2027])
+    assert line == []

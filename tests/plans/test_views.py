@@ -1,12 +1,11 @@
 from decimal import Decimal
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from indicators.models import Indicator, Observation, Status, Unit
 from plans.models import Budget, Plan, Strategy, Task
 from regions.models import Region
+from tests.helpers import count_queries
 
 PUBLIC_PAGES = [
     "/",
@@ -183,12 +182,6 @@ def add_regional_plans(number: int) -> None:
                     indicator=kpi, year=year, value=Decimal(8), status=Status.APPROVED
                 )
         Budget.objects.create(plan=plan, year=2024, basis="plan", total=100, central=60)
-
-
-def count_queries(client, path: str) -> int:
-    with CaptureQueriesContext(connection) as context:
-        assert client.get(path).status_code == 200
-    return len(context.captured_queries)
 
 
 @pytest.mark.parametrize(

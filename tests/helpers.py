@@ -1,0 +1,9 @@
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+
+def count_queries(client, path: str) -> int:
+    """How many SQL queries one GET of `path` runs (and that it answered 200)."""
+    with CaptureQueriesContext(connection) as context:
+        assert client.get(path).status_code == 200
+    return len(context.captured_queries)
