@@ -2,7 +2,7 @@ from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.http import HttpResponse
-from django.urls import path
+from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
@@ -33,6 +33,7 @@ urlpatterns += i18n_patterns(
     path("dashboard/compare/", dashboard_views.compare, name="compare"),
     path("charts/<slug:kind>/", dashboard_views.chart_embed, name="chart_embed"),
     path("charts/<slug:kind>/data.csv", dashboard_views.chart_csv, name="chart_csv"),
+    path("", include("indicators.urls")),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     prefix_default_language=False,

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 from dashboard import geo
 from indicators import progress
 from indicators.progress import Status
-from indicators.templatetags.kpi import format_number, kpi_value
+from indicators.templatetags.kpi import format_number, kpi_value, plain_number
 
 # Okabe–Ito colours (safe for the common colour-vision deficiencies), each with an icon so
 # colour is never the only signal.
@@ -753,5 +753,5 @@ def plain(value) -> str:
     if value is None:
         return ""
     if isinstance(value, Decimal):
-        return format(value.normalize(), "f")
+        return plain_number(value)
     return str(value)

@@ -6,6 +6,7 @@ from django.utils.text import slugify
 from django.views.decorators.clickjacking import xframe_options_exempt
 
 from dashboard import charts, queries
+from indicators import queries as indicator_queries
 
 
 def overview(request):
@@ -44,10 +45,14 @@ def kpi_card(indicator, revisions=()):
 
 def kpi(request, key, kpi):
     indicator, revisions = queries.kpi_page(key, kpi)
+    user = request.user
     return render(
         request,
         "dashboard/kpi.html",
         {
+            "history": indicator_queries.value_history(indicator, user),
+            "may_reopen": user.has_perm("indicators.reopen_value", indicator),
+            "may_revise": user.has_perm("indicators.revise_target", indicator),
             "card": kpi_card(indicator, revisions),
             "indicator": indicator,
             "plan": indicator.plan,

@@ -51,6 +51,17 @@ class Method(models.TextChoices):
 
 
 class IndicatorQuerySet(models.QuerySet):
+    def editable_by(self, user):
+        """KPIs whose values this user enters (the gatekeeper of indicators/permissions.py)."""
+        from indicators.permissions import is_ministry, region_code_of
+
+        if is_ministry(user):
+            return self.filter(plan__region__isnull=True)
+        code = region_code_of(user)
+        if code is None:
+            return self.none()
+        return self.filter(plan__region_id=code)
+
     def with_approved_observations(self):
         """Prefetch approved observations by year: one query for any number of KPIs."""
         return self.prefetch_related(
@@ -123,6 +134,12 @@ class Indicator(Bilingual, models.Model):
         return reverse("kpi_detail", args=[self.plan.key, self.key])
 
     @property
+    def entry_years(self) -> range:
+        """Years a value may be entered for: after the baseline, through the plan's end."""
+        last = max(self.target_year, self.plan.end_year or self.target_year)
+        return range(self.baseline_year + 1, last + 1)
+
+    @property
     def definition(self) -> str:
         return pick(self, "definition")
 
@@ -164,6 +181,18 @@ class Status(models.TextChoices):
 class ObservationQuerySet(models.QuerySet):
     def approved(self):
         return self.filter(status=Status.APPROVED)
+
+    def visible_to(self, user):
+        """Values this user may see: approved ones, plus unapproved ones of their own region
+        (a secretariat) or all of them (a ministry officer)."""
+        from indicators.permissions import is_ministry, region_code_of
+
+        if is_ministry(user):
+            return self
+        code = region_code_of(user)
+        if code is None:
+            return self.approved()
+        return self.filter(Q(status=Status.APPROVED) | Q(indicator__plan__region_id=code))
 
 
 class Observation(models.Model):
@@ -266,3 +295,42 @@ class SeriesValue(models.Model):
 
     def __str__(self):
         return f"{self.series} {self.region_id or '00'} {self.year} = {self.value}"
+
+
+class ImportBatch(models.Model):
+    """An uploaded spreadsheet of KPI values: checked first, then applied all at once."""
+
+    class State(models.TextChoices):
+        CHECKING = "checking", _("Checking")
+        CHECKED = "checked", _("Checked")
+        APPLYING = "applying", _("Writing")
+        APPLIED = "applied", _("Applied")
+        FAILED = "failed", _("Failed")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    file_name = models.CharField(_("file name"), max_length=255)
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    state = models.CharField(
+        _("state"), max_length=10, choices=State.choices, default=State.CHECKING
+    )
+    # The parsed rows and each row's problems, kept so that the preview and the final write
+    # see the same data (the file itself is not kept).
+    rows = models.JSONField(_("rows"), default=list, blank=True)
+    rows_total = models.PositiveIntegerField(_("rows"), default=0)
+    rows_checked = models.PositiveIntegerField(_("rows checked"), default=0)
+    rows_written = models.PositiveIntegerField(_("rows written"), default=0)
+    problem_count = models.PositiveIntegerField(_("problems"), default=0)
+    message = models.TextField(_("message"), blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("spreadsheet import")
+        verbose_name_plural = _("spreadsheet imports")
+
+    def __str__(self):
+        return f"{self.file_name} ({self.get_state_display()})"

@@ -84,3 +84,16 @@ def bar_width(value) -> str:
     if value is None:
         return "0"
     return f"{min(max(float(value), 0.0), 1.0) * 100:.1f}"
+
+
+def plain_number(value) -> str:
+    """A Decimal as typed by a person: no grouping, no trailing zeros, no exponent."""
+    if value is None:
+        return ""
+    return format(Decimal(value).normalize(), "f")
+
+
+@register.filter
+def get_label(labels: dict, key) -> str:
+    """labels[key] in a template (workflow status names)."""
+    return labels.get(key, key)

@@ -32,6 +32,9 @@ BASE_DIR = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 SERVER_START_TIMEOUT = 30  # seconds
 CHARTS_TIMEOUT_MS = 20_000
+# Accounts in the browser server's own database (never in the suite's).
+BROWSER_PASSWORD = "browser-journey-password"
+BROWSER_ACCOUNTS = [("bistep", "secretariat", "26"), ("msit", "ministry", None)]
 
 # Variables that would point the server at shared services; it must only ever use its own
 # SQLite file (CI runs the suite a second time with DATABASE_URL set to PostgreSQL).
@@ -52,7 +55,10 @@ def pytest_collection_modifyitems(session, config, items):
     browser = [item for item in items if item.get_closest_marker("browser")]
     if browser:
         others = [item for item in items if not item.get_closest_marker("browser")]
-        items[:] = others + browser
+        # Tests that change the browser server's data run after those that read the seed.
+        readers = [item for item in browser if not item.get_closest_marker("writes")]
+        writers = [item for item in browser if item.get_closest_marker("writes")]
+        items[:] = others + readers + writers
 
 
 def _free_port() -> int:
@@ -105,6 +111,19 @@ def site_url(tmp_path_factory):
     env = _server_env(tmp_dir)
     _manage(env, "migrate", "--noinput")
     _manage(env, "load_seed")
+    env_with_password = {**env, "BROWSER_PASSWORD": BROWSER_PASSWORD}
+    for username, role, region in BROWSER_ACCOUNTS:
+        extra = ["--region", region] if region else []
+        _manage(
+            env_with_password,
+            "create_account",
+            username,
+            "--role",
+            role,
+            *extra,
+            "--password-env",
+            "BROWSER_PASSWORD",
+        )
 
     port = _free_port()
     url = f"http://127.0.0.1:{port}"

@@ -1,0 +1,108 @@
+"""Pages of the spreadsheet round trip (thin: the work is in indicators/imports.py)."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+from indicators import imports
+from indicators.models import ImportBatch
+from indicators.permissions import require_role
+from indicators.services import WorkflowError
+
+# A preview of a 100,000-row file would be a page nobody can use; the counts tell the rest.
+ROWS_SHOWN = 500
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(
+        label=gettext_lazy("Spreadsheet file (.xlsx or .csv)"),
+        error_messages={"required": gettext_lazy("Choose a file to upload.")},
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > imports.MAX_BYTES:
+            raise forms.ValidationError(
+                _("The file is larger than %(size)s MB. Split it into smaller files.")
+                % {"size": imports.MAX_BYTES // (1024 * 1024)}
+            )
+        return upload
+
+
+@login_required
+def template(request, fmt):
+    """The values template (.xlsx or .csv) of every KPI the user enters, pre-filled."""
+    if fmt not in ("xlsx", "csv"):
+        raise Http404
+    require_role(request.user)
+    rows = imports.template_rows(user=request.user, plan_key=request.GET.get("plan") or None)
+    if fmt == "csv":
+        content, content_type = imports.template_csv(rows), "text/csv; charset=utf-8"
+    else:
+        content, content_type = imports.template_xlsx(rows), imports.XLSX_CONTENT_TYPE
+    name = f"kpi-values-{timezone.localdate():%Y%m%d}.{fmt}"
+    return HttpResponse(
+        content,
+        content_type=content_type,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@login_required
+def upload(request):
+    """Upload a filled-in template; it is checked and shown before anything is saved."""
+    require_role(request.user)
+    form = UploadForm(request.POST, request.FILES) if request.method == "POST" else UploadForm()
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        # Read into memory (at most MAX_BYTES): the file itself is never kept.
+        batch = imports.create_import(
+            user=request.user, file_name=upload.name, content=upload.read()
+        )
+        return redirect("import_preview", batch_id=batch.pk)
+    return render(
+        request,
+        "indicators/import_upload.html",
+        {"form": form, "max_mb": imports.MAX_BYTES // (1024 * 1024)},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def preview(request, batch_id):
+    """What an upload would write, every problem first; confirm to save all rows as drafts."""
+    batch = get_object_or_404(ImportBatch, pk=batch_id, user=request.user)
+    if request.method == "POST":
+        try:
+            batch = imports.apply_import(batch_id=batch.pk, by=request.user)
+        except WorkflowError as error:
+            messages.error(request, error.message)
+            return redirect("import_preview", batch_id=batch.pk)
+        if batch.state == ImportBatch.State.APPLIED:
+            summary = imports.summarize_batch(batch)
+            messages.success(
+                request,
+                ngettext(
+                    "%(count)d value saved as a draft.",
+                    "%(count)d values saved as drafts.",
+                    batch.rows_written,
+                )
+                % {"count": batch.rows_written},
+            )
+            url = reverse("workspace")
+            if summary.main_year:
+                url += f"?year={summary.main_year}"
+            return redirect(url)
+        return redirect("import_preview", batch_id=batch.pk)
+    summary = imports.summarize_batch(batch)
+    return render(
+        request,
+        "indicators/import_preview.html",
+        {"batch": batch, "summary": summary, "rows_shown": ROWS_SHOWN},
+    )

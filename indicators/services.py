@@ -1,0 +1,344 @@
+"""Writes to KPI values and targets, with the workflow's rules (DESIGN.md "Submission workflow").
+
+draft → submitted → approved, and submitted → returned → (edit) → submitted; a ministry
+officer may reopen an approved value (it goes back to the secretariat as returned). Every
+function checks permission (indicators/permissions.py), the version for optimistic locking,
+and records who and why in the history.
+"""
+
+import math
+from collections.abc import Iterable
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import URLValidator
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from indicators import notifications
+from indicators.models import Indicator, Observation, Status
+
+MAX_INTEGER_DIGITS = 14
+MAX_DECIMALS = 6
+OUTLIER_SD = 3
+MIN_HISTORY_FOR_OUTLIERS = 3
+EDITABLE = (Status.DRAFT, Status.RETURNED)
+
+
+class WorkflowError(Exception):
+    """The action does not fit the value's state (e.g. approving a draft)."""
+
+    def __init__(self, message: str):
+        self.message = message
+        super().__init__(message)
+
+
+class ConflictError(WorkflowError):
+    """Someone changed the value since it was read: nothing was overwritten."""
+
+
+def _require(user, perm: str, obj) -> None:
+    if not user.has_perm(perm, obj):
+        raise PermissionDenied(_("You may not do this for this KPI."))
+
+
+def _check_version(observation: Observation, version) -> None:
+    if version is not None and int(version) != observation.version:
+        raise ConflictError(
+            _(
+                "This value was changed by someone else (version %(theirs)s; you edited "
+                "version %(yours)s). Nothing was saved: reload to see the current value."
+            )
+            % {"theirs": observation.version, "yours": version}
+        )
+
+
+def parse_value(raw) -> Decimal:
+    """A KPI value from text or number, as Decimal; ValidationError with a clear message."""
+    if isinstance(raw, Decimal):
+        value = raw
+    else:
+        text = str(raw if raw is not None else "").strip().replace(",", "")
+        if not text:
+            raise ValidationError(_("Enter a value."), code="required")
+        try:
+            value = Decimal(text)
+        except InvalidOperation:
+            raise ValidationError(
+                _("“%(value)s” is not a number."), code="invalid", params={"value": raw}
+            ) from None
+    if not value.is_finite():
+        raise ValidationError(
+            _("“%(value)s” is not a number."), code="invalid", params={"value": raw}
+        )
+    _sign, digits, exponent = value.as_tuple()
+    decimals = max(0, -exponent)
+    if decimals > MAX_DECIMALS or len(digits) - decimals > MAX_INTEGER_DIGITS:
+        raise ValidationError(
+            _("Use at most %(digits)s digits before and %(decimals)s after the decimal point."),
+            code="invalid",
+            params={"digits": MAX_INTEGER_DIGITS, "decimals": MAX_DECIMALS},
+        )
+    return value
+
+
+def bounds_problem(indicator: Indicator, value: Decimal) -> str | None:
+    """Why the value is outside its unit's possible range, or None."""
+    unit = indicator.unit_id
+    if unit == "rank" and (value != value.to_integral_value() or not 1 <= value <= 17):
+        return _("A rank must be a whole number from 1 to 17.")
+    if unit == "pct" and not 0 <= value <= 100:
+        return _("A percentage must be between 0 and 100.")
+    if unit in ("count", "persons", "krw_100m") and value < 0:
+        return _("This value cannot be negative.")
+    return None
+
+
+def outlier_problem(indicator: Indicator, year: int, value: Decimal) -> str | None:
+    """Why the value stands out from the KPI's approved history (over 3 SD), or None."""
+    history = [
+        float(v)
+        for y, v in indicator.observations.approved()
+        .exclude(year=year)
+        .values_list("year", "value")
+    ]
+    if len(history) < MIN_HISTORY_FOR_OUTLIERS:
+        return None
+    mean = sum(history) / len(history)
+    sd = math.sqrt(sum((h - mean) ** 2 for h in history) / (len(history) - 1))
+    distance = abs(float(value) - mean)
+    if (sd == 0 and distance > 0) or (sd > 0 and distance > OUTLIER_SD * sd):
+        return _(
+            "The value is far from this KPI's history (mean %(mean).4g, more than "
+            "%(n)s standard deviations away)."
+        ) % {"mean": mean, "n": OUTLIER_SD}
+    return None
+
+
+def note_required_because(observation: Observation) -> str | None:
+    """Why this value needs a note before it can be submitted, or None."""
+    return bounds_problem(observation.indicator, observation.value) or outlier_problem(
+        observation.indicator, observation.year, observation.value
+    )
+
+
+def clean_source(source: str) -> str:
+    source = (source or "").strip()
+    if source:
+        try:
+            URLValidator(schemes=["http", "https"])(source)
+        except ValidationError:
+            raise ValidationError(
+                {"source": _("The source must be a web address starting with http:// or https://.")}
+            ) from None
+    return source
+
+
+def _record(observation: Observation, *, by, reason: str) -> None:
+    # The reason is stored in English ("returned: <comment>") whatever the user's language;
+    # queries.describe_reason translates the known prefixes for display.
+    observation._history_user = by
+    observation._change_reason = reason
+    observation.full_clean()
+    observation.save()
+
+
+@transaction.atomic
+def save_observation(
+    *, indicator: Indicator, year: int, value, by, source: str = "", note: str = "", version=None
+) -> Observation:
+    """Create or edit a KPI value as a draft (or keep it returned); never a locked one."""
+    _require(by, "indicators.enter_value", indicator)
+    if year not in indicator.entry_years:
+        raise ValidationError(
+            {
+                "year": _("%(year)s is outside this KPI's years (%(first)s–%(last)s).")
+                % {
+                    "year": year,
+                    "first": indicator.entry_years[0],
+                    "last": indicator.entry_years[-1],
+                }
+            }
+        )
+    value = parse_value(value)
+    source = clean_source(source)
+    note = (note or "").strip()
+    observation = (
+        Observation.objects.select_for_update().filter(indicator=indicator, year=year).first()
+    )
+    now = timezone.now()
+    if observation is None:
+        observation = Observation(
+            indicator=indicator,
+            year=year,
+            value=value,
+            source=source,
+            note=note,
+            status=Status.DRAFT,
+            entered_by=by,
+            entered_at=now,
+        )
+        _record(observation, by=by, reason="entered")
+        return observation
+    _check_version(observation, version)
+    if observation.status not in EDITABLE:
+        raise WorkflowError(
+            _("This value is %(status)s and cannot be edited.")
+            % {"status": observation.get_status_display()}
+        )
+    if (observation.value, observation.source, observation.note) == (value, source, note):
+        return observation
+    observation.value, observation.source, observation.note = value, source, note
+    observation.entered_by, observation.entered_at = by, now
+    observation.version += 1
+    _record(observation, by=by, reason="edited")
+    return observation
+
+
+@transaction.atomic
+def submit_observations(*, observations: Iterable[Observation], by) -> list[Observation]:
+    """Submit values for review, all or none; a value needing a note without one is refused."""
+    submitted = []
+    problems = []
+    for observation in observations:
+        _require(by, "indicators.enter_value", observation)
+        if observation.status not in EDITABLE:
+            raise WorkflowError(
+                _("%(kpi)s %(year)s is %(status)s and cannot be submitted.")
+                % {
+                    "kpi": observation.indicator.name,
+                    "year": observation.year,
+                    "status": observation.get_status_display(),
+                }
+            )
+        reason = note_required_because(observation)
+        if reason and not observation.note:
+            problems.append(
+                _("%(kpi)s %(year)s needs a note before it can be submitted: %(reason)s")
+                % {"kpi": observation.indicator.name, "year": observation.year, "reason": reason}
+            )
+            continue
+        observation.status = Status.SUBMITTED
+        observation.submitted_by, observation.submitted_at = by, timezone.now()
+        observation.version += 1
+        _record(observation, by=by, reason="submitted")
+        submitted.append(observation)
+    if problems:
+        raise ValidationError(problems)
+    if submitted:
+        transaction.on_commit(lambda: notifications.values_submitted(submitted, by=by))
+    return submitted
+
+
+def submit_observation(*, observation: Observation, by, version=None) -> Observation:
+    """Submit one value for review."""
+    with transaction.atomic():
+        observation = _locked(observation)
+        _check_version(observation, version)
+        submit_observations(observations=[observation], by=by)
+    return observation
+
+
+def _locked(observation: Observation) -> Observation:
+    return (
+        Observation.objects.select_for_update()
+        .select_related("indicator__plan", "indicator__unit")
+        .get(pk=observation.pk)
+    )
+
+
+@transaction.atomic
+def approve_observations(*, observations: Iterable[Observation], by) -> int:
+    """Approve submitted values, all or none; they become public."""
+    count = 0
+    for observation in observations:
+        observation = _locked(observation)
+        _require(by, "indicators.review_value", observation)
+        if observation.status != Status.SUBMITTED:
+            raise WorkflowError(
+                _("%(kpi)s %(year)s is %(status)s, not submitted.")
+                % {
+                    "kpi": observation.indicator.name,
+                    "year": observation.year,
+                    "status": observation.get_status_display(),
+                }
+            )
+        observation.status = Status.APPROVED
+        observation.reviewed_by, observation.reviewed_at = by, timezone.now()
+        observation.version += 1
+        _record(observation, by=by, reason="approved")
+        count += 1
+    return count
+
+
+def approve_observation(*, observation: Observation, by, version=None) -> Observation:
+    """Approve one submitted value."""
+    with transaction.atomic():
+        locked = _locked(observation)
+        _check_version(locked, version)
+        approve_observations(observations=[locked], by=by)
+    return _locked(observation)
+
+
+def _send_back(observation: Observation, *, by, text: str, code: str) -> Observation:
+    """Hand a value back to the secretariat as returned, with the ministry's words."""
+    observation.status = Status.RETURNED
+    observation.review_comment = text
+    observation.reviewed_by, observation.reviewed_at = by, timezone.now()
+    observation.version += 1
+    _record(observation, by=by, reason=f"{code}: {text}")
+    transaction.on_commit(lambda: notifications.value_returned(observation, by=by))
+    return observation
+
+
+@transaction.atomic
+def return_observation(*, observation: Observation, by, comment: str, version=None) -> Observation:
+    """Send a submitted value back to the secretariat with a required comment."""
+    observation = _locked(observation)
+    _require(by, "indicators.review_value", observation)
+    _check_version(observation, version)
+    comment = (comment or "").strip()
+    if not comment:
+        raise ValidationError({"comment": _("Say why the value is returned.")})
+    if observation.status != Status.SUBMITTED:
+        raise WorkflowError(_("Only a submitted value can be returned."))
+    return _send_back(observation, by=by, text=comment, code="returned")
+
+
+@transaction.atomic
+def reopen_observation(*, observation: Observation, by, reason: str, version=None) -> Observation:
+    """Unlock an approved value for correction (it goes back as returned), with a reason."""
+    observation = _locked(observation)
+    _require(by, "indicators.reopen_value", observation)
+    _check_version(observation, version)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the approved value is reopened.")})
+    if observation.status != Status.APPROVED:
+        raise WorkflowError(_("Only an approved value can be reopened."))
+    return _send_back(observation, by=by, text=reason, code="reopened")
+
+
+@transaction.atomic
+def revise_target(
+    *, indicator: Indicator, target_year: int, target_value, reason: str, by
+) -> Indicator:
+    """Change a KPI's target, keeping the old one in history with the reason."""
+    _require(by, "indicators.revise_target", indicator)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the target is revised.")})
+    value = parse_value(target_value)
+    problem = bounds_problem(indicator, value)
+    if problem:
+        raise ValidationError({"target_value": problem})
+    indicator = Indicator.objects.select_for_update().get(pk=indicator.pk)
+    if (indicator.target_year, indicator.target_value) == (target_year, value):
+        raise ValidationError(_("The new target is the same as the current one."))
+    indicator.target_year, indicator.target_value = target_year, value
+    indicator._history_user = by
+    indicator._change_reason = reason
+    indicator.full_clean()
+    indicator.save(update_fields=["target_year", "target_value"])
+    return indicator

@@ -1,0 +1,276 @@
+from decimal import Decimal
+
+import pytest
+from django.core import mail
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from indicators import services
+from indicators.models import Indicator, Observation, Status
+
+D = Decimal
+
+
+@pytest.fixture
+def rnd(db):
+    return Indicator.objects.select_related("plan", "unit").get(
+        plan__key="busan-2", key="rnd_to_grdp_pct"
+    )
+
+
+@pytest.fixture
+def rank(db):
+    return Indicator.objects.select_related("plan", "unit").get(
+        plan__key="busan-2", key="rcostii_rank"
+    )
+
+
+@pytest.fixture
+def national(db):
+    return Indicator.objects.select_related("plan", "unit").get(plan__key="national-6")
+
+
+def enter(indicator, client, year=2025, value="2.05", **extra):
+    return services.save_observation(
+        indicator=indicator, year=year, value=value, by=client.user, **extra
+    )
+
+
+def test_the_regions_secretariat_enters_a_draft(rnd, busan):
+    observation = enter(rnd, busan, source="https://bistep.re.kr/report", note="잠정치")
+    assert observation.status == Status.DRAFT and observation.value == D("2.05")
+    assert observation.entered_by == busan.user and observation.version == 1
+    record = observation.history.first()
+    assert record.history_user == busan.user and record.history_change_reason == "entered"
+
+
+def test_another_regions_secretariat_cannot_enter_busans_value(rnd, daejeon):
+    with pytest.raises(PermissionDenied):
+        enter(rnd, daejeon)
+    assert not Observation.objects.filter(indicator=rnd, year=2025).exists()
+
+
+def test_a_ministry_officer_cannot_enter_a_regional_value(rnd, ministry):
+    with pytest.raises(PermissionDenied):
+        enter(rnd, ministry)
+
+
+def test_a_ministry_officer_enters_a_national_kpi_and_a_secretariat_cannot(
+    national, ministry, busan
+):
+    assert enter(national, ministry, value="10").status == Status.DRAFT
+    with pytest.raises(PermissionDenied):
+        enter(national, busan, year=2026, value="11")
+
+
+def test_anonymous_visitors_cannot_enter_anything(rnd, anonymous, django_user_model):
+    from django.contrib.auth.models import AnonymousUser
+
+    with pytest.raises(PermissionDenied):
+        services.save_observation(indicator=rnd, year=2025, value="2", by=AnonymousUser())
+
+
+@pytest.mark.parametrize(
+    ("year", "value", "message"),
+    [
+        (2021, "2", "outside this KPI's years"),
+        (2028, "2", "outside this KPI's years"),
+        (2025, "abc", "is not a number"),
+        (2025, "", "Enter a value"),
+        (2025, "1.1234567", "at most"),
+    ],
+)
+def test_a_bad_year_or_value_is_refused_with_a_clear_message(
+    rnd, busan, year, value, message, settings
+):
+    settings.LANGUAGE_CODE = "en"
+    from django.utils import translation
+
+    with translation.override("en"), pytest.raises(ValidationError) as caught:
+        enter(rnd, busan, year=year, value=value)
+    assert message in " ".join(caught.value.messages)
+
+
+def test_a_source_must_be_a_web_address(rnd, busan):
+    with pytest.raises(ValidationError):
+        enter(rnd, busan, source="javascript:alert(1)")
+
+
+def test_a_stale_version_is_a_conflict_and_overwrites_nothing(rnd, busan):
+    first = enter(rnd, busan)
+    enter(rnd, busan, value="2.10", version=first.version)  # someone else saved meanwhile
+    with pytest.raises(services.ConflictError) as caught:
+        enter(rnd, busan, value="2.20", version=first.version)
+    assert "Nothing was saved" in caught.value.message or "저장하지" in caught.value.message
+    assert Observation.objects.get(indicator=rnd, year=2025).value == D("2.10")
+
+
+def test_the_whole_workflow_from_draft_to_approved(rnd, busan, ministry):
+    observation = enter(rnd, busan)
+    services.submit_observation(observation=observation, by=busan.user)
+    observation.refresh_from_db()
+    assert observation.status == Status.SUBMITTED and observation.submitted_by == busan.user
+    assert len(mail.outbox) == 0  # no ministry officer has an e-mail address in this test
+    services.approve_observation(observation=observation, by=ministry.user)
+    observation.refresh_from_db()
+    assert observation.status == Status.APPROVED and observation.reviewed_by == ministry.user
+    assert rnd.observations.approved().filter(year=2025).exists()
+
+
+def test_submitting_tells_the_ministry_and_returning_tells_the_secretariat(
+    rnd, busan, ministry, django_capture_on_commit_callbacks
+):
+    ministry.user.email = "officer@msit.go.kr"
+    ministry.user.save()
+    busan.user.email = "kim@bistep.re.kr"
+    busan.user.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        observation = enter(rnd, busan)
+        services.submit_observation(observation=observation, by=busan.user)
+    assert [m.to for m in mail.outbox] == [["officer@msit.go.kr"]]
+    assert "부산광역시" in mail.outbox[0].subject
+    with django_capture_on_commit_callbacks(execute=True):
+        services.return_observation(
+            observation=observation, by=ministry.user, comment="출처 보고서 쪽수를 적어 주세요"
+        )
+    assert mail.outbox[1].to == ["kim@bistep.re.kr"]
+    assert "출처 보고서 쪽수를 적어 주세요" in mail.outbox[1].body
+
+
+def test_a_secretariat_cannot_approve(rnd, busan):
+    observation = enter(rnd, busan)
+    services.submit_observation(observation=observation, by=busan.user)
+    with pytest.raises(PermissionDenied):
+        services.approve_observation(observation=observation, by=busan.user)
+
+
+def test_whoever_entered_a_value_does_not_approve_it(national, ministry, django_user_model):
+    observation = enter(national, ministry, value="10")
+    services.submit_observation(observation=observation, by=ministry.user)
+    with pytest.raises(PermissionDenied):
+        services.approve_observation(observation=observation, by=ministry.user)
+    from regions.services import create_account
+
+    colleague = create_account(
+        username="colleague", password="x" * 12, role="ministry", validate=False
+    )
+    services.approve_observation(observation=observation, by=colleague)
+
+
+def test_returning_needs_a_comment_and_the_secretariat_can_fix_and_resubmit(rnd, busan, ministry):
+    observation = enter(rnd, busan)
+    services.submit_observation(observation=observation, by=busan.user)
+    with pytest.raises(ValidationError):
+        services.return_observation(observation=observation, by=ministry.user, comment="  ")
+    returned = services.return_observation(
+        observation=observation, by=ministry.user, comment="check the source"
+    )
+    assert returned.status == Status.RETURNED and returned.review_comment == "check the source"
+    fixed = enter(rnd, busan, value="2.06", version=returned.version)
+    assert fixed.status == Status.RETURNED
+    services.submit_observation(observation=fixed, by=busan.user)
+    fixed.refresh_from_db()
+    assert fixed.status == Status.SUBMITTED
+
+
+def test_approved_values_are_locked(rank, busan):
+    approved = rank.observations.get(year=2022)
+    with pytest.raises(services.WorkflowError):
+        enter(rank, busan, year=2022, value="5", version=approved.version)
+    with pytest.raises(services.WorkflowError):
+        services.submit_observation(observation=approved, by=busan.user)
+
+
+def test_a_ministry_officer_reopens_an_approved_value_with_a_reason(rank, busan, ministry):
+    approved = rank.observations.get(year=2022)
+    with pytest.raises(PermissionDenied):
+        services.reopen_observation(observation=approved, by=busan.user, reason="typo")
+    with pytest.raises(ValidationError):
+        services.reopen_observation(observation=approved, by=ministry.user, reason="")
+    reopened = services.reopen_observation(
+        observation=approved, by=ministry.user, reason="KISTEP corrected the edition"
+    )
+    assert reopened.status == Status.RETURNED
+    assert enter(rank, busan, year=2022, value="7", version=reopened.version).value == D("7")
+
+
+def test_an_outlier_needs_a_note_before_it_is_submitted(rank, busan):
+    # Busan's approved ranks (11, 9, 8, 7, 5, 9, 6) have a mean near 7.9 and SD near 2;
+    # a rank of 17 is more than 3 SD away.
+    observation = enter(rank, busan, year=2023, value="17")
+    with pytest.raises(ValidationError) as caught:
+        services.submit_observation(observation=observation, by=busan.user)
+    assert "note" in " ".join(caught.value.messages).lower() or "비고" in " ".join(
+        caught.value.messages
+    )
+    noted = enter(
+        rank, busan, year=2023, value="17", note="새 평가 방식 적용", version=observation.version
+    )
+    services.submit_observation(observation=noted, by=busan.user)
+    noted.refresh_from_db()
+    assert noted.status == Status.SUBMITTED
+
+
+def test_a_value_in_line_with_history_needs_no_note(rank, busan):
+    observation = enter(rank, busan, year=2023, value="7")
+    services.submit_observation(observation=observation, by=busan.user)
+
+
+@pytest.mark.parametrize(
+    ("kpi", "value"), [("rcostii_rank", "2.5"), ("rcostii_rank", "18"), ("rnd_to_grdp_pct", "120")]
+)
+def test_a_value_outside_its_units_bounds_needs_a_note(db, busan, kpi, value):
+    indicator = Indicator.objects.get(plan__key="busan-2", key=kpi)
+    observation = enter(indicator, busan, year=2024, value=value)
+    with pytest.raises(ValidationError):
+        services.submit_observation(observation=observation, by=busan.user)
+    observation.refresh_from_db()
+    assert observation.status == Status.DRAFT
+
+
+def test_submitting_several_values_is_all_or_nothing(rnd, rank, busan):
+    good = enter(rnd, busan)
+    bad = enter(rank, busan, year=2023, value="17")
+    with pytest.raises(ValidationError):
+        services.submit_observations(observations=[good, bad], by=busan.user)
+    assert Observation.objects.get(pk=good.pk).status == Status.DRAFT
+
+
+def test_bulk_approval_is_all_or_nothing(rnd, rank, busan, ministry):
+    one = enter(rnd, busan)
+    two = enter(rank, busan, year=2023, value="7")
+    services.submit_observations(observations=[one], by=busan.user)
+    with pytest.raises(services.WorkflowError):
+        services.approve_observations(observations=[one, two], by=ministry.user)
+    assert Observation.objects.get(pk=one.pk).status == Status.SUBMITTED
+
+
+def test_a_target_revision_needs_a_reason_and_keeps_the_original(rank, ministry, busan):
+    with pytest.raises(PermissionDenied):
+        services.revise_target(
+            indicator=rank, target_year=2027, target_value="4", reason="better", by=busan.user
+        )
+    with pytest.raises(ValidationError):
+        services.revise_target(
+            indicator=rank, target_year=2027, target_value="4", reason="", by=ministry.user
+        )
+    services.revise_target(
+        indicator=rank,
+        target_year=2027,
+        target_value="4",
+        reason="중간점검 결과 상향",
+        by=ministry.user,
+    )
+    rank.refresh_from_db()
+    assert rank.target_value == D("4")
+    reasons = list(rank.history.values_list("history_change_reason", flat=True))
+    assert reasons[0] == "중간점검 결과 상향"
+
+
+def test_every_change_is_kept_in_history_with_who_and_why(rnd, busan, ministry):
+    observation = enter(rnd, busan)
+    services.submit_observation(observation=observation, by=busan.user)
+    services.return_observation(observation=observation, by=ministry.user, comment="why")
+    records = list(Observation.history.filter(id=observation.pk).order_by("history_id"))
+    assert [r.status for r in records] == ["draft", "submitted", "returned"]
+    assert [r.history_user for r in records] == [busan.user, busan.user, ministry.user]
+    assert "why" in records[-1].history_change_reason
