@@ -164,8 +164,13 @@ def save_observation(
     value = parse_value(value)
     source = clean_source(source)
     note = (note or "").strip()
+    # order_by(): the default ordering joins the plan's nullable region, and PostgreSQL
+    # cannot lock the nullable side of an outer join.
     observation = (
-        Observation.objects.select_for_update().filter(indicator=indicator, year=year).first()
+        Observation.objects.select_for_update(of=("self",))
+        .filter(indicator=indicator, year=year)
+        .order_by()
+        .first()
     )
     now = timezone.now()
     if observation is None:
@@ -242,7 +247,7 @@ def submit_observation(*, observation: Observation, by, version=None) -> Observa
 
 def _locked(observation: Observation) -> Observation:
     return (
-        Observation.objects.select_for_update()
+        Observation.objects.select_for_update(of=("self",))
         .select_related("indicator__plan", "indicator__unit")
         .get(pk=observation.pk)
     )
