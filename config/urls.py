@@ -2,10 +2,12 @@ from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.http import HttpResponse
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from config.api import not_found as api_not_found
 from dashboard import views as dashboard_views
 from plans import views as plan_views
 from regions import views as region_views
@@ -19,6 +21,10 @@ def healthz(request):
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("config.api_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api_docs"),
+    re_path(r"^api/", api_not_found),
 ]
 
 # Korean pages have no prefix (the default language); English pages live under /en/.
@@ -34,6 +40,7 @@ urlpatterns += i18n_patterns(
     path("charts/<slug:kind>/", dashboard_views.chart_embed, name="chart_embed"),
     path("charts/<slug:kind>/data.csv", dashboard_views.chart_csv, name="chart_csv"),
     path("", include("indicators.urls")),
+    path("account/", region_views.account, name="account"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     prefix_default_language=False,

@@ -3,6 +3,7 @@ import os
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from rest_framework.authtoken.models import Token
 
 from regions.models import Role
 from regions.services import create_account
@@ -21,8 +22,13 @@ class Command(BaseCommand):
             metavar="VAR",
             help="Read the password from this environment variable instead of prompting.",
         )
+        parser.add_argument(
+            "--print-token",
+            action="store_true",
+            help="Also create an API token for the account and print it (shown only once).",
+        )
 
-    def handle(self, *args, username, role, region, email, password_env, **options):
+    def handle(self, *args, username, role, region, email, password_env, print_token, **options):
         if password_env:
             password = os.environ.get(password_env)
             if not password:
@@ -44,3 +50,6 @@ class Command(BaseCommand):
                 f"Created {user.username} ({role}{', region ' + region if region else ''})."
             )
         )
+        if print_token:
+            token = Token.objects.create(user=user)
+            self.stdout.write(f"API token (shown only once): {token.key}")
