@@ -11,7 +11,6 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.renderers import BaseRenderer
 from rest_framework.response import Response
-from rest_framework.views import exception_handler as drf_exception_handler
 
 from indicators.services import ConflictError, WorkflowError
 
@@ -83,6 +82,9 @@ def _flatten(detail) -> dict[str, list[str]]:
 
 def exception_handler(exc, context):
     """Turn every error — DRF's and the services' — into `{"error": {code, message, fields}}`."""
+    # Imported here: rest_framework.views reads the renderer setting, which names this module.
+    from rest_framework.views import exception_handler as drf_exception_handler
+
     if isinstance(exc, ConflictError):
         return Response(_body("stale_version", exc.message), status=status.HTTP_409_CONFLICT)
     if isinstance(exc, WorkflowError):

@@ -10,7 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from indicators import imports
+from config.jobs import JobsUnavailable, enqueue
+from indicators import imports, tasks
 from indicators.models import ImportBatch
 from indicators.permissions import require_role
 from indicators.services import WorkflowError
@@ -61,10 +62,17 @@ def upload(request):
     form = UploadForm(request.POST, request.FILES) if request.method == "POST" else UploadForm()
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        # Read into memory (at most MAX_BYTES): the file itself is never kept.
-        batch = imports.create_import(
+        # Read into memory (at most MAX_BYTES) and kept in the database, never on a disk the
+        # web server serves, until the check job has read it.
+        batch = imports.start_import(
             user=request.user, file_name=upload.name, content=upload.read()
         )
+        try:
+            enqueue(tasks.check_import, batch.pk)
+        except JobsUnavailable as error:
+            ImportBatch.objects.filter(pk=batch.pk).update(
+                state=ImportBatch.State.FAILED, message=error.message, content=None
+            )
         return redirect("import_preview", batch_id=batch.pk)
     return render(
         request,
@@ -80,10 +88,17 @@ def preview(request, batch_id):
     batch = get_object_or_404(ImportBatch, pk=batch_id, user=request.user)
     if request.method == "POST":
         try:
-            batch = imports.apply_import(batch_id=batch.pk, by=request.user)
+            imports.request_apply(batch_id=batch.pk, by=request.user)
+            enqueue(tasks.apply_import, batch.pk, request.user.pk)
         except WorkflowError as error:
             messages.error(request, error.message)
             return redirect("import_preview", batch_id=batch.pk)
+        except JobsUnavailable as error:
+            # Back to checked: the user can confirm again once the queue is back.
+            ImportBatch.objects.filter(pk=batch.pk).update(state=ImportBatch.State.CHECKED)
+            messages.error(request, error.message)
+            return redirect("import_preview", batch_id=batch.pk)
+        batch.refresh_from_db()
         if batch.state == ImportBatch.State.APPLIED:
             summary = imports.summarize_batch(batch)
             messages.success(
@@ -100,6 +115,12 @@ def preview(request, batch_id):
                 url += f"?year={summary.main_year}"
             return redirect(url)
         return redirect("import_preview", batch_id=batch.pk)
+    if batch.state in (ImportBatch.State.CHECKING, ImportBatch.State.APPLYING):
+        return render(
+            request,
+            "indicators/import_progress.html",
+            {"batch": batch, "written": imports.written_so_far(batch.pk)},
+        )
     summary = imports.summarize_batch(batch)
     return render(
         request,

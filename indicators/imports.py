@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 from decimal import Decimal, InvalidOperation
 
 import openpyxl
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
@@ -581,27 +582,37 @@ def _not_yours(indicator: Indicator, *, ministry: bool) -> str:
 # --- Service entry points ------------------------------------------------------------------
 
 
-def create_import(*, user, file_name: str, content: bytes) -> ImportBatch:
-    """Parse and check an uploaded file and keep the result as a batch to preview and apply.
-
-    A file that cannot be read gives a saved batch in state `failed` with the reason.
-    """
+def start_import(*, user, file_name: str, content: bytes) -> ImportBatch:
+    """Keep an uploaded file as a batch waiting to be checked (by `check_import`, a job)."""
     name = os.path.basename((file_name or "").replace("\\", "/"))[:255] or "upload"
-    batch = ImportBatch.objects.create(user=user, file_name=name, state=ImportBatch.State.CHECKING)
-    try:
-        rows = parse_upload(file_name=name, content=content)
-    except ImportFileError as error:
-        batch.state, batch.message = ImportBatch.State.FAILED, error.message
-        batch.save(update_fields=["state", "message"])
+    return ImportBatch.objects.create(
+        user=user, file_name=name, state=ImportBatch.State.CHECKING, content=content
+    )
+
+
+def check_import(*, batch_id: int) -> ImportBatch:
+    """Parse and check a waiting batch and keep every row's result for the preview.
+
+    Safe to run twice: a batch that is no longer waiting is returned untouched. A file that
+    cannot be read gives a batch in state `failed` with the reason.
+    """
+    batch = ImportBatch.objects.get(pk=batch_id)
+    if batch.state != ImportBatch.State.CHECKING or batch.content is None:
         return batch
-    batch.rows_total = len(rows)
-    batch.save(update_fields=["rows_total"])
+    try:
+        rows = parse_upload(file_name=batch.file_name, content=bytes(batch.content))
+    except ImportFileError as error:
+        ImportBatch.objects.filter(pk=batch.pk).update(
+            state=ImportBatch.State.FAILED, message=error.message, content=None
+        )
+        return ImportBatch.objects.get(pk=batch.pk)
+    ImportBatch.objects.filter(pk=batch.pk).update(rows_total=len(rows))
 
     def report(count: int) -> None:
         ImportBatch.objects.filter(pk=batch.pk).update(rows_checked=count)
 
     try:
-        checks = check_rows(rows=rows, user=user, progress=report)
+        checks = check_rows(rows=rows, user=batch.user, progress=report)
     except Exception:
         # Never leave a batch "checking" forever: the page would wait for nothing.
         ImportBatch.objects.filter(pk=batch.pk).update(
@@ -609,12 +620,36 @@ def create_import(*, user, file_name: str, content: bytes) -> ImportBatch:
             message=_("The file could not be checked because of an internal error."),
         )
         raise
-    batch.rows = [check.to_json() for check in checks]
-    batch.rows_checked = len(checks)
-    batch.problem_count = sum(1 for check in checks if check.problems)
-    batch.state = ImportBatch.State.CHECKED
-    batch.save(update_fields=["rows", "rows_checked", "problem_count", "state"])
+    ImportBatch.objects.filter(pk=batch.pk, state=ImportBatch.State.CHECKING).update(
+        rows=[check.to_json() for check in checks],
+        rows_checked=len(checks),
+        problem_count=sum(1 for check in checks if check.problems),
+        state=ImportBatch.State.CHECKED,
+        content=None,  # the rows are kept; the file is not needed any more
+    )
+    return ImportBatch.objects.get(pk=batch.pk)
+
+
+def create_import(*, user, file_name: str, content: bytes) -> ImportBatch:
+    """Keep and check an upload at once (what the job does, without a queue)."""
+    batch = start_import(user=user, file_name=file_name, content=content)
+    return check_import(batch_id=batch.pk)
+
+
+def request_apply(*, batch_id: int, by) -> ImportBatch:
+    """Mark a checked batch as being written (before queueing `apply_import`), or refuse."""
+    with transaction.atomic():
+        batch = ImportBatch.objects.select_for_update().get(pk=batch_id)
+        _refuse_unless_applicable(batch, by)
+        batch.state = ImportBatch.State.APPLYING
+        batch.save(update_fields=["state"])
     return batch
+
+
+def written_so_far(batch_id: int) -> int:
+    """Rows written by a running import (kept in the cache: the write is one transaction,
+    invisible to other connections until it commits)."""
+    return cache.get(f"import-written:{batch_id}", 0)
 
 
 class _RowFailed(Exception):
@@ -635,7 +670,7 @@ def apply_import(*, batch_id: int, by) -> ImportBatch:
             batch = ImportBatch.objects.select_for_update().get(pk=batch_id)
             _refuse_unless_applicable(batch, by)
             checks = [RowCheck.from_json(data) for data in batch.rows]
-            written = _write(checks, by)
+            written = _write(checks, by, batch.pk)
             batch.state, batch.rows_written, batch.message = ImportBatch.State.APPLIED, written, ""
             batch.save(update_fields=["state", "rows_written", "message"])
             return batch
@@ -662,7 +697,7 @@ def _refuse_unless_applicable(batch: ImportBatch, by) -> None:
         raise WorkflowError(_("This import belongs to another user."))
     if batch.state == ImportBatch.State.APPLIED:
         raise WorkflowError(_("This import has already been saved."))
-    if batch.state != ImportBatch.State.CHECKED:
+    if batch.state not in (ImportBatch.State.CHECKED, ImportBatch.State.APPLYING):
         raise WorkflowError(
             _("This import cannot be saved (it is %(state)s). Upload the file again.")
             % {"state": batch.get_state_display()}
@@ -673,7 +708,7 @@ def _refuse_unless_applicable(batch: ImportBatch, by) -> None:
         )
 
 
-def _write(checks: list[RowCheck], by) -> int:
+def _write(checks: list[RowCheck], by, batch_id: int) -> int:
     to_write = [check for check in checks if check.writes]
     indicators = _indicators_by_key({check.plan for check in to_write})
     current = {
@@ -682,7 +717,9 @@ def _write(checks: list[RowCheck], by) -> int:
             indicator_id__in=[i.pk for i in indicators.values()]
         ).only("indicator_id", "year")
     }
-    for check in to_write:
+    for number, check in enumerate(to_write, start=1):
+        if number % PROGRESS_EVERY == 0:
+            cache.set(f"import-written:{batch_id}", number, timeout=3600)
         indicator = indicators.get((check.plan, check.kpi))
         if indicator is None:
             raise _RowFailed(check, _("This KPI no longer exists."))

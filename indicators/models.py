@@ -318,8 +318,11 @@ class ImportBatch(models.Model):
     state = models.CharField(
         _("state"), max_length=10, choices=State.choices, default=State.CHECKING
     )
+    # The uploaded file, kept in the database (not on a disk the web server serves, and shared
+    # by every web and worker process) only until the background check has read it.
+    content = models.BinaryField(_("file content"), null=True, blank=True, editable=False)
     # The parsed rows and each row's problems, kept so that the preview and the final write
-    # see the same data (the file itself is not kept).
+    # see the same data.
     rows = models.JSONField(_("rows"), default=list, blank=True)
     rows_total = models.PositiveIntegerField(_("rows"), default=0)
     rows_checked = models.PositiveIntegerField(_("rows checked"), default=0)
@@ -334,3 +337,39 @@ class ImportBatch(models.Model):
 
     def __str__(self):
         return f"{self.file_name} ({self.get_state_display()})"
+
+
+class ReminderLog(models.Model):
+    """One reminder e-mail sent: the unique key keeps a reminder from going out twice a day."""
+
+    class Kind(models.TextChoices):
+        SECRETARIAT = "secretariat", _("Missing values (secretariat)")
+        MINISTRY = "ministry", _("Submission board digest (ministry)")
+
+    sent_on = models.DateField(_("sent on"))
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    recipient = models.EmailField(_("recipient"))
+    region = models.ForeignKey(
+        Region,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("region"),
+    )
+    year = models.PositiveSmallIntegerField(_("year reported"))
+    missing = models.PositiveIntegerField(_("values missing"), default=0)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-sent_on", "kind", "recipient"]
+        verbose_name = _("reminder sent")
+        verbose_name_plural = _("reminders sent")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sent_on", "kind", "recipient"], name="reminder_once_a_day"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.sent_on} {self.kind} {self.recipient}"

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from indicators import notifications
+from indicators.cache import public_data_changed
 from indicators.models import Indicator, Observation, Status
 
 MAX_INTEGER_DIGITS = 14
@@ -274,6 +275,8 @@ def approve_observations(*, observations: Iterable[Observation], by) -> int:
         observation.version += 1
         _record(observation, by=by, reason="approved")
         count += 1
+    if count:
+        public_data_changed()
     return count
 
 
@@ -294,6 +297,8 @@ def _send_back(observation: Observation, *, by, text: str, code: str) -> Observa
     observation.version += 1
     _record(observation, by=by, reason=f"{code}: {text}")
     transaction.on_commit(lambda: notifications.value_returned(observation, by=by))
+    if code == "reopened":
+        public_data_changed()  # an approved value leaves the public figures
     return observation
 
 
@@ -346,4 +351,5 @@ def revise_target(
     indicator._change_reason = reason
     indicator.full_clean()
     indicator.save(update_fields=["target_year", "target_value"])
+    public_data_changed()
     return indicator

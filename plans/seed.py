@@ -21,6 +21,7 @@ import yaml
 from django.db import models, transaction
 from django.utils import timezone
 
+from indicators.cache import public_data_changed
 from indicators.models import Indicator, Observation, SeriesValue, Status, Unit
 from plans.models import Basis, Budget, Direction, Level, Plan, Strategy, Task
 from regions.models import Agency, Region
@@ -687,6 +688,8 @@ def load_seed(*, path: Path) -> SeedReport:
             {"series": row["series"], "region": region, "year": row["year"]},
             {"value": row["value"], "source": row["source"]},
         )
+    if report.changed:
+        public_data_changed()
     return report
 
 

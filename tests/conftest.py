@@ -1,6 +1,7 @@
 """Shared fixtures: the seed loaded once per test run, and the personas of STYLE.md."""
 
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
 from django.test import Client
 
@@ -15,6 +16,14 @@ def django_db_setup(django_db_setup, django_db_blocker):
     # The seed is the world every test starts from; each test's changes roll back.
     with django_db_blocker.unblock():
         call_command("load_seed", verbosity=0)
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    # Each test's database changes roll back; its cached dashboards must go with them.
+    cache.clear()
+    yield
+    cache.clear()
 
 
 def _login(username, role, region=None):

@@ -3,6 +3,7 @@ from decimal import Decimal
 
 import pytest
 
+from indicators import services
 from indicators.models import Indicator, Observation, SeriesValue, Status, Unit
 from plans.models import Plan, Strategy, Task
 from regions.models import Region
@@ -95,7 +96,9 @@ def test_the_kpi_page_lists_approved_values_with_their_sources(db, anonymous):
     assert "최초 목표" in html  # the target history starts with the original target
 
 
-def test_only_approved_values_are_public(db, anonymous, busan):
+def test_only_approved_values_are_public(
+    db, anonymous, busan, ministry, django_capture_on_commit_callbacks
+):
     kpi = Indicator.objects.get(plan__key="busan-2", key="rnd_to_grdp_pct")
     draft = Observation.objects.create(
         indicator=kpi, year=2023, value=Decimal("2.1"), status=Status.DRAFT, entered_by=busan.user
@@ -103,8 +106,9 @@ def test_only_approved_values_are_public(db, anonymous, busan):
     html = anonymous.get("/dashboard/regions/26/").content.decode()
     card = html.split('id="kpi-rnd_to_grdp_pct"')[1].split("</article>")[0]
     assert "status-not_available" in card and "2.1%" not in card
-    draft.status = Status.APPROVED
-    draft.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.submit_observation(observation=draft, by=busan.user)
+        services.approve_observation(observation=draft, by=ministry.user)
     html = anonymous.get("/dashboard/regions/26/").content.decode()
     card = html.split('id="kpi-rnd_to_grdp_pct"')[1].split("</article>")[0]
     # (2.1 − 1.85) / (2.3 − 1.85) = 0.556 of the gap in 1/3 of the period: pace 1.67.
@@ -299,3 +303,33 @@ def test_a_provisional_kpis_chart_is_marked_provisional(db, anonymous):
     assert "badge-provisional" in html and "Baseline year is not stated" in html
     html = anonymous.get("/charts/kpi/?plan=busan-2&kpi=rcostii_rank").content.decode()
     assert "badge-provisional" not in html
+
+
+def test_an_approved_value_shows_on_the_next_request_although_pages_are_cached(
+    db,
+    anonymous,
+    busan,
+    ministry,
+    django_capture_on_commit_callbacks,
+    django_assert_max_num_queries,
+):
+    anonymous.get("/dashboard/regions/26/")
+    with django_assert_max_num_queries(2):  # served from the cache (the session, at most)
+        anonymous.get("/dashboard/regions/26/")
+    kpi = Indicator.objects.get(plan__key="busan-2", key="rnd_to_grdp_pct")
+    with django_capture_on_commit_callbacks(execute=True):
+        value = services.save_observation(indicator=kpi, year=2024, value="2.2", by=busan.user)
+        services.submit_observation(observation=value, by=busan.user)
+        services.approve_observation(observation=value, by=ministry.user)
+    assert "2.2%" in anonymous.get("/dashboard/regions/26/").content.decode()
+
+
+def test_the_refresh_job_warms_every_dashboard_in_both_languages(
+    db, anonymous, django_assert_max_num_queries
+):
+    from indicators.tasks import refresh_dashboard_cache
+
+    assert refresh_dashboard_cache.delay().get() == 2 * (2 + 17)
+    for path in ("/dashboard/", "/en/dashboard/regions/26/", "/dashboard/compare/"):
+        with django_assert_max_num_queries(2):
+            assert anonymous.get(path).status_code == 200
