@@ -7,6 +7,8 @@ secretariat with a token.
 
 import pytest
 import schemathesis
+from django.core import signals
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
 from schemathesis.checks import (
@@ -31,6 +33,18 @@ LENIENT = [negative_data_rejection, ignored_auth, positive_data_acceptance]
 SETTINGS = settings(
     max_examples=25, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck)
 )
+
+
+@pytest.fixture(autouse=True)
+def keep_the_test_connection():
+    # Requests made straight through the WSGI app would close the database connection at
+    # their end (as in production); the test's transaction lives on that connection, so keep
+    # it open, as Django's own test client does.
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
