@@ -7,17 +7,21 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 
 from dashboard import charts, queries, screens
 from indicators import queries as indicator_queries
+from indicators.cache import public_page
 
 
+@public_page
 def overview(request):
     context = screens.overview(series=request.GET.get("series"), year=request.GET.get("year"))
     return render(request, "dashboard/overview.html", context)
 
 
+@public_page
 def region(request, code):
     return render(request, "dashboard/region.html", screens.region(code))
 
 
+@public_page
 def kpi(request, key, kpi):
     indicator, revisions = queries.kpi_page(key, kpi)
     user = request.user
@@ -42,6 +46,7 @@ def kpi(request, key, kpi):
     )
 
 
+@public_page
 def compare(request):
     context = screens.compare(series=request.GET.get("series"), year=request.GET.get("year"))
     return render(request, "dashboard/compare.html", context)
@@ -55,11 +60,13 @@ def _chart(request, kind) -> charts.Chart:
 
 
 @xframe_options_exempt
+@public_page
 def chart_embed(request, kind):
     """The chart alone, for other sites to frame (header and footer left out)."""
     return render(request, "dashboard/embed.html", {"chart": _chart(request, kind)})
 
 
+@public_page
 def chart_csv(request, kind):
     """The chart's data as CSV (UTF-8 with BOM, so Korean Excel opens it correctly)."""
     chart = _chart(request, kind)

@@ -58,3 +58,43 @@ def public_data_changed() -> None:
             pass  # the cache is stale already; pages rebuild it on demand
 
     transaction.on_commit(after_commit)
+
+
+CACHED_HEADERS = ("Content-Type", "Content-Disposition")
+
+
+def public_page(view):
+    """Serve an anonymous visitor's GET of a public page from the cache (per data version,
+    language and full path). Signed-in users, and anyone with a session or a flash message
+    waiting, always get a fresh page: it would show something of theirs."""
+    import functools
+
+    from django.conf import settings as django_settings
+    from django.http import HttpResponse
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        personal = (
+            request.method != "GET"
+            or "messages" in request.COOKIES
+            or django_settings.SESSION_COOKIE_NAME in request.COOKIES
+        )
+        if personal or request.user.is_authenticated:
+            return view(request, *args, **kwargs)
+        key = ":".join(["page", str(version()), get_language() or "ko", request.get_full_path()])
+        hit = cache.get(key)
+        if hit is not None:
+            content, headers = hit
+            response = HttpResponse(content)
+            for name, value in headers.items():
+                response[name] = value
+            return response
+        response = view(request, *args, **kwargs)
+        if response.status_code == 200 and not response.streaming and not response.cookies:
+            if hasattr(response, "render"):
+                response.render()
+            headers = {name: response[name] for name in CACHED_HEADERS if name in response}
+            cache.set(key, (response.content, headers), timeout=TIMEOUT)
+        return response
+
+    return wrapper

@@ -16,7 +16,7 @@ from decimal import Decimal, InvalidOperation
 
 import openpyxl
 from django.core.cache import cache
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -24,12 +24,12 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from indicators.models import ImportBatch, Indicator, Observation, Status
 from indicators.permissions import is_ministry
 from indicators.services import (
-    ConflictError,
+    EntryError,
     WorkflowError,
     bounds_problem,
     clean_source,
     parse_value,
-    save_observation,
+    save_observations,
 )
 
 COLUMNS = ("plan", "kpi", "kpi_name", "unit", "year", "value", "source", "note", "status")
@@ -711,45 +711,34 @@ def _refuse_unless_applicable(batch: ImportBatch, by) -> None:
 def _write(checks: list[RowCheck], by, batch_id: int) -> int:
     to_write = [check for check in checks if check.writes]
     indicators = _indicators_by_key({check.plan for check in to_write})
-    current = {
-        (o.indicator_id, o.year)
-        for o in Observation.objects.filter(
-            indicator_id__in=[i.pk for i in indicators.values()]
-        ).only("indicator_id", "year")
-    }
-    for number, check in enumerate(to_write, start=1):
-        if number % PROGRESS_EVERY == 0:
-            cache.set(f"import-written:{batch_id}", number, timeout=3600)
+    entries = []
+    for check in to_write:
         indicator = indicators.get((check.plan, check.kpi))
         if indicator is None:
             raise _RowFailed(check, _("This KPI no longer exists."))
-        if check.action == Action.CREATE and (indicator.pk, check.year) in current:
-            # save_observation checks versions of existing values only; a value that appeared
-            # since the preview would otherwise be silently overwritten.
-            raise _RowFailed(
-                check, _("Someone else entered a value for this KPI and year after your preview.")
-            )
-        try:
-            save_observation(
-                indicator=indicator,
-                year=check.year,
-                value=check.value,
-                source=check.source,
-                note=check.note,
-                by=by,
-                version=check.version,
-            )
-        except (ConflictError, WorkflowError) as error:
-            raise _RowFailed(check, error.message) from error
-        except ValidationError as error:
-            raise _RowFailed(check, " ".join(error.messages)) from error
-        except PermissionDenied as error:
-            raise _RowFailed(check, str(error) or _("You may not do this for this KPI.")) from error
-        except IntegrityError as error:
-            raise _RowFailed(
-                check, _("Someone else entered a value for this KPI and year after your preview.")
-            ) from error
-    return len(to_write)
+        entries.append(
+            {
+                "indicator": indicator,
+                "year": check.year,
+                "value": check.value,
+                "source": check.source,
+                "note": check.note,
+                "version": check.version,
+            }
+        )
+
+    def progress(count: int) -> None:
+        # The write is one transaction, invisible to other connections until it commits.
+        cache.set(f"import-written:{batch_id}", count, timeout=3600)
+
+    try:
+        return save_observations(entries=entries, by=by, progress=progress)
+    except EntryError as error:
+        raise _RowFailed(to_write[error.position], error.message) from error
+    except IntegrityError as error:
+        raise _RowFailed(
+            to_write[0], _("Someone else entered a value for this KPI and year after your preview.")
+        ) from error
 
 
 # --- Preview -------------------------------------------------------------------------------

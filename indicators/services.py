@@ -353,3 +353,127 @@ def revise_target(
     indicator.save(update_fields=["target_year", "target_value"])
     public_data_changed()
     return indicator
+
+
+class EntryError(WorkflowError):
+    """One entry of a bulk write failed; `position` says which (nothing was written)."""
+
+    def __init__(self, position: int, message: str):
+        self.position = position
+        super().__init__(message)
+
+
+BULK_CHUNK = 2000
+BULK_FIELDS = ["value", "source", "note", "entered_by", "entered_at", "updated_at", "version"]
+
+
+@transaction.atomic
+def save_observations(*, entries: list[dict], by, progress=None) -> int:
+    """Save many values as drafts at once, with save_observation's rules, all or none.
+
+    Each entry has indicator, year, value (Decimal, already validated), source, note and the
+    `version` read when it was checked (None for a value that did not exist then). Built for
+    spreadsheet imports of 100,000 rows: a few queries per 2,000 entries instead of several
+    per entry. Raises EntryError naming the failing entry; the transaction then writes nothing.
+    """
+    allowed: dict[int, bool] = {}
+    now = timezone.now()
+    written = 0
+    for start in range(0, len(entries), BULK_CHUNK):
+        chunk = entries[start : start + BULK_CHUNK]
+        indicator_ids = {entry["indicator"].pk for entry in chunk}
+        existing = {
+            (o.indicator_id, o.year): o
+            for o in Observation.objects.select_for_update(of=("self",))
+            .filter(indicator_id__in=indicator_ids, year__in={e["year"] for e in chunk})
+            .order_by()
+        }
+        creates, updates = [], []
+        for offset, entry in enumerate(chunk):
+            position, indicator = start + offset, entry["indicator"]
+            if indicator.pk not in allowed:
+                allowed[indicator.pk] = by.has_perm("indicators.enter_value", indicator)
+            if not allowed[indicator.pk]:
+                raise EntryError(position, _("You may not do this for this KPI."))
+            if entry["year"] not in indicator.entry_years:
+                raise EntryError(
+                    position, _("%(year)s is outside this KPI's years.") % {"year": entry["year"]}
+                )
+            observation = existing.get((indicator.pk, entry["year"]))
+            if observation is None:
+                if entry["version"] is not None:
+                    raise EntryError(position, _("This value was deleted since you read it."))
+                creates.append(
+                    Observation(
+                        indicator=indicator,
+                        year=entry["year"],
+                        value=entry["value"],
+                        source=entry["source"],
+                        note=entry["note"],
+                        status=Status.DRAFT,
+                        entered_by=by,
+                        entered_at=now,
+                        updated_at=now,
+                    )
+                )
+                continue
+            if entry["version"] is None:
+                raise EntryError(
+                    position,
+                    _("Someone else entered a value for this KPI and year after your preview."),
+                )
+            if observation.version != entry["version"]:
+                raise EntryError(
+                    position,
+                    _(
+                        "This value was changed by someone else (version %(theirs)s; you edited "
+                        "version %(yours)s). Nothing was saved: reload to see the current value."
+                    )
+                    % {"theirs": observation.version, "yours": entry["version"]},
+                )
+            if observation.status not in EDITABLE:
+                raise EntryError(
+                    position,
+                    _("This value is %(status)s and cannot be edited.")
+                    % {"status": observation.get_status_display()},
+                )
+            observation.value, observation.source = entry["value"], entry["source"]
+            observation.note, observation.entered_by = entry["note"], by
+            observation.entered_at = observation.updated_at = now
+            observation.version += 1
+            updates.append(observation)
+        if creates:
+            Observation.objects.bulk_create(creates, batch_size=BULK_CHUNK)
+            _bulk_history(creates, by=by, when=now, reason="entered", kind="+")
+        if updates:
+            Observation.objects.bulk_update(updates, fields=BULK_FIELDS, batch_size=BULK_CHUNK)
+            _bulk_history(updates, by=by, when=now, reason="edited", kind="~")
+        written += len(chunk)
+        if progress is not None:
+            progress(written)
+    return written
+
+
+HISTORY_FIELDS = [f.attname for f in Observation._meta.concrete_fields]
+
+
+def _bulk_history(observations, *, by, when, reason: str, kind: str) -> None:
+    """History rows for bulk-written values, one per value (what save() would have added).
+
+    simple-history's own bulk helper builds a manager per object, which costs more than the
+    write itself at 100,000 rows; the rows it makes are the same as these.
+    """
+    History = Observation.history.model
+    History.objects.bulk_create(
+        [
+            History(
+                **{name: getattr(o, name) for name in HISTORY_FIELDS},
+                history_date=when,
+                history_change_reason=reason,
+                history_type=kind,
+                history_user=by,
+            )
+            for o in observations
+        ],
+        batch_size=BULK_CHUNK,
+    )

@@ -7,6 +7,7 @@ urlpatterns = [
     path("workspace/import/", import_views.upload, name="import_upload"),
     path("workspace/import/<int:batch_id>/", import_views.preview, name="import_preview"),
     path("workspace/template.<str:fmt>", import_views.template, name="import_template"),
+    path("data/kpi-values.csv", views.export_observations, name="export_observations"),
     path("review/", views.review_queue, name="review_queue"),
     path("review/board/", views.review_board, name="review_board"),
     path("observations/<int:pk>/reopen/", views.reopen, name="observation_reopen"),

@@ -1,9 +1,12 @@
 """Pages for entering, submitting and reviewing KPI values (thin: rules live in services)."""
 
+import csv
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -242,3 +245,37 @@ def revise_target(request, key, kpi):
         for message in error_messages(error):
             messages.error(request, message)
     return redirect(indicator.get_absolute_url())
+
+
+class _Echo:
+    """A file-like object whose write returns the line: csv.writer then yields text."""
+
+    def write(self, value):
+        return value
+
+
+def export_observations(request):
+    """Every approved KPI value as one streamed CSV (UTF-8 with BOM), however many there are."""
+    rows = (
+        Observation.objects.approved()
+        .order_by("indicator_id", "year")
+        .values_list(
+            "indicator__plan__key",
+            "indicator__plan__region_id",
+            "indicator__key",
+            "year",
+            "value",
+            "source",
+        )
+        .iterator(chunk_size=5000)
+    )
+    writer = csv.writer(_Echo())
+
+    def lines():
+        yield "\ufeff" + writer.writerow(["plan", "region", "kpi", "year", "value", "source"])
+        for plan, region, kpi, year, value, source in rows:
+            yield writer.writerow([plan, region or "", kpi, year, plain_number(value), source])
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="kpi-values.csv"'
+    return response

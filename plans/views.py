@@ -1,8 +1,10 @@
 from django.shortcuts import render
 
+from indicators.cache import public_page
 from plans import queries
 
 
+@public_page
 def home(request):
     return render(
         request,
@@ -14,6 +16,7 @@ def home(request):
     )
 
 
+@public_page
 def plan_detail(request, key):
     plan = queries.plan_page(key)
     return render(
@@ -26,6 +29,7 @@ def plan_detail(request, key):
     )
 
 
+@public_page
 def task_detail(request, key, code):
     task, serving = queries.task_page(key, code)
     return render(

@@ -4,9 +4,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
+from indicators.cache import public_page
 from plans import queries
 
 
+@public_page
 def region_detail(request, code):
     region, plans = queries.region_page(code)
     return render(request, "regions/region_detail.html", {"region": region, "plans": plans})

@@ -333,3 +333,22 @@ def test_the_refresh_job_warms_every_dashboard_in_both_languages(
     for path in ("/dashboard/", "/en/dashboard/regions/26/", "/dashboard/compare/"):
         with django_assert_max_num_queries(2):
             assert anonymous.get(path).status_code == 200
+
+
+def test_an_anonymous_page_is_served_from_the_cache_and_a_signed_in_one_is_not(
+    db, anonymous, busan, django_assert_max_num_queries
+):
+    first = anonymous.get("/plans/busan-2/").content
+    with django_assert_max_num_queries(0):
+        assert anonymous.get("/plans/busan-2/").content == first
+    assert "bistep" in busan.get("/plans/busan-2/").content.decode()
+    assert "bistep" not in anonymous.get("/plans/busan-2/").content.decode()
+
+
+def test_a_cached_embed_may_still_be_framed_and_a_cached_csv_stays_a_download(db, anonymous):
+    for _ in range(2):
+        embed = anonymous.get("/charts/investment/")
+        assert "X-Frame-Options" not in embed.headers
+        csv = anonymous.get("/charts/investment/data.csv")
+        assert csv["Content-Disposition"].startswith("attachment")
+        assert csv["Content-Type"].startswith("text/csv")

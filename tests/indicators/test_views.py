@@ -262,13 +262,26 @@ def test_a_revised_target_shows_beside_the_original(rank, ministry, anonymous):
 
 
 def test_history_on_the_kpi_page_shows_drafts_only_to_those_who_may_see_them(
-    rnd, busan, anonymous, ministry
+    rnd, busan, anonymous, ministry, django_capture_on_commit_callbacks
 ):
     observation = submitted(rnd, busan, value="2.07")
     assert "2.07%" in ministry.get("/plans/busan-2/kpis/rnd_to_grdp_pct/").content.decode()
     assert "2.07%" in busan.get("/plans/busan-2/kpis/rnd_to_grdp_pct/").content.decode()
     assert "2.07%" not in anonymous.get("/plans/busan-2/kpis/rnd_to_grdp_pct/").content.decode()
-    services.approve_observation(observation=observation, by=ministry.user)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.approve_observation(observation=observation, by=ministry.user)
     html = anonymous.get("/plans/busan-2/kpis/rnd_to_grdp_pct/").content.decode()
     history = html.split('id="history-heading"')[1]
     assert "2.07%" in history and "승인" in history
+
+
+def test_every_approved_value_downloads_as_one_streamed_csv(anonymous, rnd, busan):
+    services.save_observation(indicator=rnd, year=2025, value="2.05", by=busan.user)  # a draft
+    response = anonymous.get("/data/kpi-values.csv")
+    assert response.streaming
+    lines = b"".join(response.streaming_content).decode("utf-8").lstrip("\ufeff").splitlines()
+    assert lines[0] == "plan,region,kpi,year,value,source"
+    assert len(lines) - 1 == Observation.objects.approved().count()
+    assert "busan-2,26,rcostii_rank,2022,6,http://www.ulsanilbo.co.kr/news/articleView.html" \
+           "?idxno=63057" in lines
+    assert not any(",2025," in line for line in lines)
