@@ -282,6 +282,8 @@ def test_every_approved_value_downloads_as_one_streamed_csv(anonymous, rnd, busa
     lines = b"".join(response.streaming_content).decode("utf-8").lstrip("\ufeff").splitlines()
     assert lines[0] == "plan,region,kpi,year,value,source"
     assert len(lines) - 1 == Observation.objects.approved().count()
-    assert "busan-2,26,rcostii_rank,2022,6,http://www.ulsanilbo.co.kr/news/articleView.html" \
-           "?idxno=63057" in lines
+    assert (
+        "busan-2,26,rcostii_rank,2022,6,http://www.ulsanilbo.co.kr/news/articleView.html"
+        "?idxno=63057" in lines
+    )
     assert not any(",2025," in line for line in lines)
