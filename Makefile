@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format install migrate seed demo messages clean worker beat
+.PHONY: run test lint format install migrate seed demo messages clean worker beat bench
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Needs $(PYTHON) (Python 3.11) on PATH, or run: make PYTHON=/path/to/python3.11"; exit 1; }
@@ -42,6 +42,11 @@ worker: install
 
 beat: install
 	$(BIN)/celery -A config beat --loglevel=INFO --schedule=var/celerybeat-schedule
+
+# Load test on PostgreSQL at national scale (needs wrk: apt-get install wrk). Report: var/bench/.
+bench: install
+	@command -v wrk >/dev/null 2>&1 || { echo "Needs wrk: apt-get install wrk"; exit 1; }
+	$(BIN)/python scripts/bench.py
 
 lint: install
 	$(BIN)/ruff check .

@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from indicators import imports
-from indicators.models import ImportBatch, Indicator, Unit
+from indicators.models import ImportBatch, Indicator, Observation, Unit
 from plans.models import Level, Plan
 from regions.models import Membership, Region, Role
 
@@ -34,7 +34,7 @@ class Command(BaseCommand):
         Membership.objects.update_or_create(
             user=user, defaults={"role": Role.SECRETARIAT, "region": place}
         )
-        Plan.objects.filter(key="bench-import").delete()
+        _remove_bench_plan()
         unit = Unit.objects.get(key="index")
         with transaction.atomic():
             plan = Plan.objects.create(
@@ -88,10 +88,24 @@ class Command(BaseCommand):
             if batch.state != ImportBatch.State.APPLIED:
                 raise CommandError(f"The write failed: {batch.message}")
         finally:
-            Plan.objects.filter(key="bench-import").delete()
+            _remove_bench_plan()
             ImportBatch.objects.filter(user=user).delete()
         total = applied - started
         self.stdout.write(
             f"import rows={rows} check_s={checked - started:.2f} write_s={applied - checked:.2f} "
             f"total_s={total:.2f} rows_per_s={rows / total:.0f}"
         )
+
+
+def _remove_bench_plan() -> None:
+    """Drop the throwaway plan fast: plain SQL deletes, no per-row history on the way out."""
+    with transaction.atomic():
+        kpis = Indicator.objects.filter(plan__key="bench-import")
+        ids = list(kpis.values_list("id", flat=True))
+        for model in (Observation, Observation.history.model):
+            queryset = model.objects.filter(indicator_id__in=ids)
+            queryset._raw_delete(queryset.db)
+        history = Indicator.history.model.objects.filter(id__in=ids)
+        history._raw_delete(history.db)
+        kpis._raw_delete(kpis.db)
+        Plan.objects.filter(key="bench-import").delete()
