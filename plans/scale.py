@@ -382,6 +382,7 @@ def _raw_delete(queryset: models.QuerySet) -> int:
     return queryset._raw_delete(queryset.db)
 
 
+@transaction.atomic
 def delete_scale_data() -> Counter:
     """Delete the synthetic plans, everything under them, their history and the ranking series."""
     deleted = Counter()
@@ -436,13 +437,15 @@ def generate_scale_data(
     last_year = last_year if last_year is not None else timezone.localdate().year - 1
     first_year = last_year - size.years + 1
     national, national_tasks, regions, units = _check_seed()
-    municipalities = _spread(read_municipalities(geojson), [r.code for r in regions])
-    _check_size(size, regions, municipalities)
+    municipalities = read_municipalities(geojson)
     unknown = sorted({m.region_code for m in municipalities} - {r.code for r in regions})
     if unknown:
         raise ScaleError(
-            f"{geojson.name} names 시·도 {', '.join(unknown)}, which are not in the database."
+            f"{Path(geojson).name} names 시·도 {', '.join(unknown)}, which are not in the "
+            "database; load the seed first."
         )
+    municipalities = _spread(municipalities, [r.code for r in regions])
+    _check_size(size, regions, municipalities)
 
     report = ScaleReport(first_year=first_year, last_year=last_year)
     if (
@@ -547,10 +550,12 @@ def generate_scale_data(
     report.created["strategy"] = len(strategies)
     report.created["task"] = len(tasks)
 
+    tasks_of = {}
+    for task in tasks:
+        tasks_of.setdefault(task.strategy.plan_id, []).append(task)
     indicators, values = [], []
-    tasks_per_plan = len(tasks) // max(1, len(plans))
-    for p, (plan, spec) in enumerate(zip(plans, specs, strict=True)):
-        plan_tasks = tasks[p * tasks_per_plan : (p + 1) * tasks_per_plan]
+    for plan, spec in zip(plans, specs, strict=True):
+        plan_tasks = tasks_of[plan.pk]
         for i in range(size.kpis):
             template = KPI_TEMPLATES[i % len(KPI_TEMPLATES)]
             series = _kpi_values(rng, template, size.years, spec["scale"])
