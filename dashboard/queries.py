@@ -5,7 +5,7 @@ dataclasses; `charts.py` turns them into figures and templates into tables.
 """
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Prefetch
@@ -168,20 +168,39 @@ def national_tasks_with_regional_links() -> list[Task]:
 @dataclass
 class RegionBoard:
     region: Region
-    plans: list[Plan]
-    indicators_by_plan: dict[int, list[Indicator]] = field(default_factory=dict)
+    plans: list[PlanStatus]
+    selected: Plan | None
+    indicators: list[Indicator]
 
 
-def region_dashboard(code: str) -> RegionBoard:
-    """A region, its plans and each plan's KPIs with their assessments."""
+def region_dashboard(code: str, plan_key: str | None = None) -> RegionBoard:
+    """A region's plans with their KPIs' status counts, and one plan's KPIs in full (the
+    asked-for plan, else the newest): a region may hold dozens of 시·군·구 plans."""
     region = get_object_or_404(Region.objects.select_related("agency"), code=code)
     plans = list(Plan.objects.filter(region=region).order_by("-start_year", "key"))
-    board = RegionBoard(region=region, plans=plans)
+    by_plan: dict[int, list[Indicator]] = defaultdict(list)
     for indicator in _indicators().filter(plan__region=region).order_by("id"):
-        board.indicators_by_plan.setdefault(indicator.plan_id, []).append(indicator)
-    for plan in plans:
-        plan.dashboard_indicators = board.indicators_by_plan.get(plan.pk, [])
-    return board
+        by_plan[indicator.plan_id].append(indicator)
+    rows = [
+        PlanStatus(
+            plan=plan,
+            counts=Counter(i.assessment.status for i in by_plan[plan.pk]),
+            total=len(by_plan[plan.pk]),
+        )
+        for plan in plans
+    ]
+    if plan_key:
+        selected = next((plan for plan in plans if plan.key == plan_key), None)
+        if selected is None:
+            raise Http404("No such plan in this region.")
+    else:
+        selected = next((plan for plan in plans if by_plan[plan.pk]), plans[0] if plans else None)
+    return RegionBoard(
+        region=region,
+        plans=rows,
+        selected=selected,
+        indicators=by_plan[selected.pk] if selected else [],
+    )
 
 
 @dataclass

@@ -34,13 +34,16 @@ def overview(*, series=None, year=None) -> dict:
     return cached("overview", build, series or "", year or "")
 
 
-def region(code: str) -> dict:
+def region(code: str, plan: str | None = None) -> dict:
     def build():
-        board = queries.region_dashboard(code)
-        cards = [(plan, [kpi_card(i) for i in plan.dashboard_indicators]) for plan in board.plans]
-        return {"board": board, "cards": cards}
+        board = queries.region_dashboard(code, plan)
+        return {
+            "board": board,
+            "cards": [kpi_card(i) for i in board.indicators],
+            "status_order": queries.STATUS_ORDER,
+        }
 
-    return cached("region", build, code)
+    return cached("region", build, code, plan or "")
 
 
 def compare(*, series=None, year=None) -> dict:

@@ -18,7 +18,7 @@ def overview(request):
 
 @public_page
 def region(request, code):
-    return render(request, "dashboard/region.html", screens.region(code))
+    return render(request, "dashboard/region.html", screens.region(code, request.GET.get("plan")))
 
 
 @public_page

@@ -7,6 +7,11 @@ and a background job warms the cache again. Local memory by default, Redis in pr
 (REDIS_URL), where every web process shares the version.
 """
 
+import hashlib
+import threading
+import time
+from collections import OrderedDict
+
 from django.conf import settings
 from django.core.cache import cache
 from django.utils.translation import get_language
@@ -18,18 +23,68 @@ TIMEOUT = 24 * 3600
 def version() -> int:
     current = cache.get(VERSION_KEY)
     if current is None:
-        cache.add(VERSION_KEY, 1, timeout=None)
-        current = cache.get(VERSION_KEY, 1)
+        # Start from the clock, not 1: after a Redis restart the new version must differ from
+        # every old one, or a process's local copies of old pages would count as current.
+        cache.add(VERSION_KEY, int(time.time() * 1000), timeout=None)
+        current = cache.get(VERSION_KEY) or int(time.time() * 1000)
     return current
+
+
+class _LocalCopies:
+    """A small per-process copy of what this process last read from the shared cache.
+
+    Keys carry the data version, which is always read from the shared cache, so a local copy
+    is only ever used while it is current; it saves moving a large page out of Redis for
+    every request."""
+
+    def __init__(self, size: int = 128):
+        self.size = size
+        self.items: OrderedDict = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key):
+        with self.lock:
+            value = self.items.get(key)
+            if value is not None:
+                self.items.move_to_end(key)
+            return value
+
+    def put(self, key, value) -> None:
+        with self.lock:
+            self.items[key] = value
+            self.items.move_to_end(key)
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.items.clear()
+
+
+local_copies = _LocalCopies()
+
+
+def _read(key):
+    value = local_copies.get(key)
+    if value is None:
+        value = cache.get(key)
+        if value is not None:
+            local_copies.put(key, value)
+    return value
+
+
+def _write(key, value) -> None:
+    cache.set(key, value, timeout=TIMEOUT)
+    local_copies.put(key, value)
 
 
 def cached(name: str, build, *parts):
     """`build()` cached under the current data version and language."""
     key = ":".join(["dash", str(version()), get_language() or "ko", name, *[str(p) for p in parts]])
-    value = cache.get(key)
+    value = _read(key)
     if value is None:
         value = build()
-        cache.set(key, value, timeout=TIMEOUT)
+        _write(key, value)
     return value
 
 
@@ -38,7 +93,7 @@ def invalidate() -> None:
     try:
         cache.incr(VERSION_KEY)
     except ValueError:
-        cache.set(VERSION_KEY, 2, timeout=None)
+        cache.set(VERSION_KEY, int(time.time() * 1000), timeout=None)
 
 
 def public_data_changed() -> None:
@@ -63,6 +118,12 @@ def public_data_changed() -> None:
 CACHED_HEADERS = ("Content-Type", "Content-Disposition")
 
 
+def _key(kind: str, *parts: str) -> str:
+    # Hashed: a path may be long and hold any character; cache keys should be short and plain.
+    digest = hashlib.sha256("\n".join(parts).encode()).hexdigest()
+    return f"{kind}:{version()}:{get_language() or 'ko'}:{digest}"
+
+
 def public_page(view):
     """Serve an anonymous visitor's GET of a public page from the cache (per data version,
     language and full path). Signed-in users, and anyone with a session or a flash message
@@ -81,8 +142,8 @@ def public_page(view):
         )
         if personal or request.user.is_authenticated:
             return view(request, *args, **kwargs)
-        key = ":".join(["page", str(version()), get_language() or "ko", request.get_full_path()])
-        hit = cache.get(key)
+        key = _key("page", request.get_full_path())
+        hit = _read(key)
         if hit is not None:
             content, headers = hit
             response = HttpResponse(content)
@@ -94,7 +155,52 @@ def public_page(view):
             if hasattr(response, "render"):
                 response.render()
             headers = {name: response[name] for name in CACHED_HEADERS if name in response}
-            cache.set(key, (response.content, headers), timeout=TIMEOUT)
+            _write(key, (response.content, headers))
         return response
 
     return wrapper
+
+
+class PublicAPICacheMiddleware:
+    """Serve anonymous GETs of the read API from the cache, like the public pages.
+
+    Only requests with no credentials at all (no Authorization header, no session cookie):
+    what a caller sees depends on who they are, and anonymous callers all see the same
+    approved values. The key holds the data version, the full path and the Accept header
+    (JSON, CSV or the browsable HTML)."""
+
+    PREFIX = "/api/v1/"
+
+    def __init__(self, get_response):
+        from django.conf import settings as django_settings
+
+        self.get_response = get_response
+        self.session_cookie = django_settings.SESSION_COOKIE_NAME
+
+    def __call__(self, request):
+        if (
+            request.method != "GET"
+            or not request.path.startswith(self.PREFIX)
+            or "HTTP_AUTHORIZATION" in request.META
+            or self.session_cookie in request.COOKIES
+        ):
+            return self.get_response(request)
+        from django.http import HttpResponse
+
+        key = _key("api", request.META.get("HTTP_ACCEPT", ""), request.get_full_path())
+        hit = _read(key)
+        if hit is not None:
+            content, headers = hit
+            response = HttpResponse(content)
+            for name, value in headers.items():
+                response[name] = value
+            return response
+        response = self.get_response(request)
+        if response.status_code == 200 and not response.streaming:
+            headers = {
+                name: response[name]
+                for name in (*CACHED_HEADERS, "Vary", "Allow")
+                if name in response
+            }
+            _write(key, (response.content, headers))
+        return response

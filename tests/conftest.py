@@ -5,6 +5,7 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.test import Client
 
+from indicators.cache import local_copies
 from regions.models import Role
 from regions.services import create_account
 
@@ -22,8 +23,10 @@ def django_db_setup(django_db_setup, django_db_blocker):
 def fresh_cache():
     # Each test's database changes roll back; its cached dashboards must go with them.
     cache.clear()
+    local_copies.clear()
     yield
     cache.clear()
+    local_copies.clear()
 
 
 def _login(username, role, region=None):

@@ -353,3 +353,22 @@ def test_list_endpoints_run_a_fixed_number_of_queries(
     grow_to_national_scale(years=3, kpis_per_plan=5)
     with django_assert_max_num_queries(8):
         assert client.get(path + "?page_size=1000").status_code == 200
+
+
+def test_anonymous_reads_are_cached_and_a_token_caller_gets_fresh_data(
+    api, busan_api, ministry_api, django_assert_max_num_queries, django_capture_on_commit_callbacks
+):
+    first = api.get("/api/v1/observations/?year=2025").json()
+    with django_assert_max_num_queries(0):
+        assert api.get("/api/v1/observations/?year=2025").json() == first
+    indicator = Indicator.objects.get(plan__key="busan-2", key="rnd_to_grdp_pct")
+    created = busan_api.post(
+        "/api/v1/observations/",
+        {"indicator": indicator.pk, "year": 2025, "value": "2.05"},
+        format="json",
+    ).json()
+    assert busan_api.get("/api/v1/observations/?year=2025").json()["count"] == 1  # fresh
+    with django_capture_on_commit_callbacks(execute=True):
+        busan_api.post(f"/api/v1/observations/{created['id']}/submit/")
+        ministry_api.post(f"/api/v1/observations/{created['id']}/approve/")
+    assert api.get("/api/v1/observations/?year=2025").json()["count"] == 1  # next request

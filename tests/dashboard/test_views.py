@@ -352,3 +352,21 @@ def test_a_cached_embed_may_still_be_framed_and_a_cached_csv_stays_a_download(db
         csv = anonymous.get("/charts/investment/data.csv")
         assert csv["Content-Disposition"].startswith("attachment")
         assert csv["Content-Type"].startswith("text/csv")
+
+
+def test_a_region_with_many_plans_lists_them_and_shows_one_in_full(db, anonymous):
+    add = Plan.objects.create(
+        key="muni-21010",
+        level="regional",
+        region_id="26",
+        name_ko="부산광역시 중구 과학기술진흥계획",
+        name_en="Jung-gu plan",
+        start_year=2020,
+        end_year=2030,
+    )
+    html = anonymous.get("/dashboard/regions/26/").content.decode()
+    assert "부산광역시 중구 과학기술진흥계획" in html and 'href="?plan=muni-21010"' in html
+    assert html.count('class="kpi-card"') == 3  # busan-2, the newest plan with KPIs
+    other = anonymous.get(f"/dashboard/regions/26/?plan={add.key}").content.decode()
+    assert 'class="kpi-card"' not in other
+    assert anonymous.get("/dashboard/regions/26/?plan=daejeon-2023").status_code == 404
