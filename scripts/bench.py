@@ -163,6 +163,16 @@ def main() -> None:
     if counts[0] == "0":
         print("Generating the national-scale data (once)…", flush=True)
         manage("generate_scale_data")
+    # Fresh planner statistics, as a database in service has (autovacuum lags a bulk load).
+    manage(
+        "shell",
+        "-c",
+        (
+            "from django.db import connection; c = connection.cursor();"
+            "[c.execute('ANALYZE \"%s\"' % t) for t in ('plans_plan', 'indicators_indicator',"
+            " 'indicators_observation', 'indicators_historicalobservation', 'plans_budget')]"
+        ),
+    )
     manage("collectstatic", "--noinput", "-v0")
     stats = (
         manage(

@@ -1,7 +1,10 @@
 import time
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 
+from indicators.models import Indicator, Observation
+from plans.models import Budget, Plan
 from plans.scale import ScaleError, ScaleSize, generate_scale_data
 
 DEFAULT = ScaleSize()
@@ -63,6 +66,12 @@ class Command(BaseCommand):
             report = generate_scale_data(size=size, seed=seed, last_year=last_year, replace=replace)
         except ScaleError as error:
             raise CommandError(str(error)) from None
+        if connection.vendor == "postgresql":
+            # After a bulk load the planner's statistics are stale: without this, PostgreSQL
+            # planned the full export as if the table had 400 rows and took minutes.
+            with connection.cursor() as cursor:
+                for model in (Plan, Indicator, Observation, Observation.history.model, Budget):
+                    cursor.execute(f'ANALYZE "{model._meta.db_table}"')
         for line in report.lines():
             self.stdout.write(line)
         self.stdout.write(
