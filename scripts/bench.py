@@ -263,6 +263,11 @@ def main() -> None:
                 f"  p99 {row['p99_ms']:7.2f} ms",
                 flush=True,
             )
+        # The ceiling is measured first and last, and the better run counts: a page is never
+        # flattered by a /healthz run that happened to coincide with other work.
+        again = wrk(base + "/healthz")
+        if again["rps"] > results["healthz"]["rps"]:
+            results["healthz"] = {"path": "/healthz", **again}
         ceiling = results["healthz"]["rps"]
         for row in results.values():
             row["ratio"] = row["rps"] / ceiling
