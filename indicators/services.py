@@ -404,17 +404,13 @@ def save_observations(*, entries: list[dict], by, progress=None) -> int:
                 if entry["version"] is not None:
                     raise EntryError(position, _("This value was deleted since you read it."))
                 creates.append(
-                    Observation(
-                        indicator=indicator,
-                        year=entry["year"],
-                        value=entry["value"],
-                        source=entry["source"],
-                        note=entry["note"],
-                        status=Status.DRAFT,
-                        entered_by=by,
-                        entered_at=now,
-                        updated_at=now,
-                    )
+                    {
+                        "indicator_id": indicator.pk,
+                        "year": entry["year"],
+                        "value": entry["value"],
+                        "source": entry["source"],
+                        "note": entry["note"],
+                    }
                 )
                 continue
             if entry["version"] is None:
@@ -443,16 +439,33 @@ def save_observations(*, entries: list[dict], by, progress=None) -> int:
             observation.version += 1
             updates.append(observation)
         if creates:
-            _insert_rows(Observation, creates, OBSERVATION_INSERT)
+            new_values = {
+                "status": Status.DRAFT,
+                "entered_by_id": by.pk,
+                "entered_at": now,
+                "updated_at": now,
+                "version": 1,
+            }
+            _insert_rows(Observation, creates, new_values)
             ids = {
                 (indicator_id, year): pk
                 for pk, indicator_id, year in Observation.objects.filter(
-                    indicator_id__in=indicator_ids, year__in={o.year for o in creates}
+                    indicator_id__in=indicator_ids, year__in={row["year"] for row in creates}
                 ).values_list("id", "indicator_id", "year")
             }
-            for observation in creates:
-                observation.pk = ids[(observation.indicator_id, observation.year)]
-            _bulk_history(creates, by=by, when=now, reason="entered", kind="+")
+            for row in creates:
+                row["id"] = ids[(row["indicator_id"], row["year"])]
+            _insert_rows(
+                Observation.history.model,
+                creates,
+                {
+                    **new_values,
+                    "history_date": now,
+                    "history_change_reason": "entered",
+                    "history_type": "+",
+                    "history_user_id": by.pk,
+                },
+            )
         if updates:
             Observation.objects.bulk_update(updates, fields=BULK_FIELDS, batch_size=BULK_CHUNK)
             _bulk_history(updates, by=by, when=now, reason="edited", kind="~")
@@ -467,38 +480,46 @@ HISTORY_FIELDS = [f.attname for f in Observation._meta.concrete_fields]
 
 def _bulk_history(observations, *, by, when, reason: str, kind: str) -> None:
     """History rows for bulk-written values, one per value (what save() would have added)."""
-    History = Observation.history.model
-    rows = [
-        History(
-            **{name: getattr(o, name) for name in HISTORY_FIELDS},
-            history_date=when,
-            history_change_reason=reason,
-            history_type=kind,
-            history_user=by,
-        )
-        for o in observations
-    ]
+    rows = [{name: getattr(o, name) for name in HISTORY_FIELDS} for o in observations]
     _insert_rows(
-        History,
+        Observation.history.model,
         rows,
-        [f for f in HISTORY_FIELDS]
-        + ["history_date", "history_change_reason", "history_type", "history_user_id"],
+        {
+            "history_date": when,
+            "history_change_reason": reason,
+            "history_type": kind,
+            "history_user_id": by.pk,
+        },
     )
 
 
-OBSERVATION_INSERT = [f for f in HISTORY_FIELDS if f != "id"]
-
-
-def _insert_rows(model, objects, attnames: list[str]) -> None:
+def _insert_rows(model, rows: list[dict], shared: dict) -> None:
     """INSERT many rows with one prepared statement: at 100,000 rows Django's bulk_create
-    spends most of its time compiling SQL, which a plain executemany does not need."""
+    spends most of its time compiling SQL and building model instances, which plain tuples
+    and executemany do not need. `rows` hold the per-row columns (by attname); `shared` the
+    columns every row has in common; other nullable columns are left to their default."""
     connection = connections[router.db_for_write(model)]
-    fields = [model._meta.get_field(name) for name in attnames]
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(field.column) for field in fields)
+    per_row = list(rows[0])
+    fields = [model._meta.get_field(name) for name in per_row]
+    constant = {
+        name: model._meta.get_field(name).get_db_prep_save(value, connection)
+        for name, value in shared.items()
+    }
+    defaults = {
+        f.attname: f.get_db_prep_save(f.get_default(), connection)
+        for f in model._meta.concrete_fields
+        if f.attname not in per_row
+        and f.attname not in shared
+        and not f.primary_key
+        and not (f.attname == "id")
+    }
+    names = per_row + list(constant) + list(defaults)
+    fixed = list(constant.values()) + list(defaults.values())
+    columns = ", ".join(quote(model._meta.get_field(name).column) for name in names)
     values = [
-        [field.get_db_prep_save(getattr(obj, field.attname), connection) for field in fields]
-        for obj in objects
+        [field.get_db_prep_save(row[field.attname], connection) for field in fields] + fixed
+        for row in rows
     ]
     table = quote(model._meta.db_table)
     with connection.cursor() as cursor:
@@ -509,5 +530,5 @@ def _insert_rows(model, objects, attnames: list[str]) -> None:
                 cursor.cursor, f"INSERT INTO {table} ({columns}) VALUES %s", values, page_size=1000
             )
         else:
-            marks = ", ".join(["%s"] * len(fields))
+            marks = ", ".join(["%s"] * len(names))
             cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", values)

@@ -274,3 +274,53 @@ def test_every_change_is_kept_in_history_with_who_and_why(rnd, busan, ministry):
     assert [r.status for r in records] == ["draft", "submitted", "returned"]
     assert [r.history_user for r in records] == [busan.user, busan.user, ministry.user]
     assert "why" in records[-1].history_change_reason
+
+
+def test_a_bulk_save_writes_drafts_with_their_history_all_or_none(rnd, rank, busan):
+    entries = [
+        {
+            "indicator": rnd,
+            "year": 2025,
+            "value": D("2.05"),
+            "source": "",
+            "note": "a",
+            "version": None,
+        },
+        {
+            "indicator": rank,
+            "year": 2023,
+            "value": D("7"),
+            "source": "",
+            "note": "",
+            "version": None,
+        },
+    ]
+    assert services.save_observations(entries=entries, by=busan.user) == 2
+    saved = Observation.objects.get(indicator=rnd, year=2025)
+    assert (saved.value, saved.status, saved.entered_by, saved.version, saved.note) == (
+        D("2.05"),
+        Status.DRAFT,
+        busan.user,
+        1,
+        "a",
+    )
+    record = saved.history.get()
+    assert (record.history_user, record.history_change_reason, record.history_type) == (
+        busan.user,
+        "entered",
+        "+",
+    )
+    assert record.value == D("2.05") and record.entered_by == busan.user
+    edit = [{**entries[0], "value": D("2.1"), "version": 1}]
+    services.save_observations(entries=edit, by=busan.user)
+    saved.refresh_from_db()
+    assert saved.value == D("2.1") and saved.version == 2
+    assert saved.history.count() == 2
+    stale = [
+        {**entries[1], "value": D("8"), "version": None},
+        {**entries[0], "value": D("2.2"), "version": 1},
+    ]
+    with pytest.raises(services.EntryError) as caught:
+        services.save_observations(entries=stale, by=busan.user)
+    assert caught.value.position == 0
+    assert Observation.objects.get(indicator=rnd, year=2025).value == D("2.1")
