@@ -1,6 +1,7 @@
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.db import DatabaseError, connection
 from django.http import HttpResponse
 from django.urls import include, path, re_path
 from django.utils.translation import gettext_lazy as _
@@ -19,8 +20,26 @@ def healthz(request):
     return HttpResponse("ok", content_type="text/plain")
 
 
+@never_cache
+def readyz(request):
+    """Readiness: 200 when the database answers, 503 when it does not (healthz is liveness).
+
+    Redis is left out on purpose: without it the site still serves (no cache, jobs refused
+    with a message), so a load balancer must not take every web process out for it.
+    """
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError:
+        return HttpResponse("database unavailable", status=503, content_type="text/plain")
+    return HttpResponse("ok", content_type="text/plain")
+
+
+handler500 = "config.errors.server_error"
+
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
