@@ -1,4 +1,5 @@
 import csv
+import dataclasses
 import html
 import io
 from decimal import Decimal
@@ -656,3 +657,21 @@ def test_creating_an_import_reports_its_progress(busan, monkeypatch):
     batch.refresh_from_db()
     assert (batch.rows_total, batch.rows_checked, batch.state) == (120, 120, "checked")
     assert batch.problem_count == sum(1 for r in batch.rows if r["problems"]) > 0
+
+
+def test_a_row_checks_json_holds_every_field():
+    fields = {f.name for f in dataclasses.fields(imports.RowCheck)}
+    assert set(imports.RowCheck(line=1, plan="p", kpi="k").to_json()) == fields
+
+
+def test_checked_rows_are_kept_compressed_and_read_back(busan):
+    batch = imports.create_import(
+        user=busan.user,
+        file_name="kpi.csv",
+        content=csv_bytes([["busan-2", "rnd_to_grdp_pct", "2025", "2.05", "", "메모"]]),
+    )
+    stored = ImportBatch.objects.get(pk=batch.pk)
+    assert isinstance(stored.rows_data, bytes | memoryview)
+    assert [(r["kpi"], r["value"], r["note"]) for r in stored.rows] == [
+        ("rnd_to_grdp_pct", "2.05", "메모")
+    ]

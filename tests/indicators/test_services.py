@@ -324,3 +324,34 @@ def test_a_bulk_save_writes_drafts_with_their_history_all_or_none(rnd, rank, bus
         services.save_observations(entries=stale, by=busan.user)
     assert caught.value.position == 0
     assert Observation.objects.get(indicator=rnd, year=2025).value == D("2.1")
+
+
+def test_a_bulk_save_keeps_text_exactly_and_writes_history_only_for_its_own_values(
+    rnd, rank, busan
+):
+    # Tabs, newlines, backslashes and "\N" mean something in PostgreSQL's COPY format.
+    note = 'tab\there\nnew line\r\\ back\\slash \\N "quoted" 한글 <b>'
+    before = services.save_observation(indicator=rnd, year=2023, value="1.9", by=busan.user)
+    history_before = Observation.history.count()
+    entries = [
+        {
+            "indicator": rnd,
+            "year": year,
+            "value": D("2.05"),
+            "source": "https://example.org/a?b=c\\d",
+            "note": note,
+            "version": None,
+        }
+        for year in (2024, 2025)
+    ]
+    assert services.save_observations(entries=entries, by=busan.user) == 2
+    saved = Observation.objects.filter(indicator=rnd, year__in=(2024, 2025))
+    assert {(o.note, o.source) for o in saved} == {(note, "https://example.org/a?b=c\\d")}
+    # One "entered" history row per new value, none for the value saved before.
+    assert Observation.history.count() == history_before + 2
+    records = Observation.history.filter(id__in=[o.pk for o in saved])
+    assert sorted((r.year, r.note, r.history_type) for r in records) == [
+        (2024, note, "+"),
+        (2025, note, "+"),
+    ]
+    assert before.history.count() == 1
