@@ -87,10 +87,12 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "config.security.RequestSizeLimitMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "indicators.cache.PublicAPICacheMiddleware",
@@ -159,6 +161,35 @@ AUTHENTICATION_BACKENDS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
+# Log-in throttling (regions/login_throttle.py), counted in the shared cache: after
+# LOGIN_FAILURE_LIMIT wrong passwords for one username, or LOGIN_IP_FAILURE_LIMIT from one
+# address (higher: a ministry office may share one address), log-in is refused for
+# LOGIN_LOCKOUT_SECONDS, even with the right password.
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+LOGIN_IP_FAILURE_LIMIT = env_int("LOGIN_IP_FAILURE_LIMIT", 20)
+LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 15 * 60)
+# Reverse proxies in front of the app that append to X-Forwarded-For (0: none; REMOTE_ADDR is
+# the client). Log-in throttling and the API's rate limit count per client address.
+NUM_PROXIES = env_int("NUM_PROXIES", 0)
+
+# A signed-in session lasts a working day from log-in, and ends when the browser closes:
+# officers often share office PCs.
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = env_bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", True)
+SESSION_COOKIE_HTTPONLY = True
+# No script of ours reads the CSRF cookie: forms carry the token, Swagger UI gets it rendered.
+CSRF_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"  # the embeddable charts opt out (dashboard.views.chart_embed)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+# Spreadsheet uploads: the largest file accepted. Files up to that size stay in memory (never
+# a temporary file on disk) and go to the database (ImportBatch.content), never to MEDIA.
+# A body larger than that is refused by config.security.RequestSizeLimitMiddleware.
+IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 10 * 1024 * 1024)
+FILE_UPLOAD_MAX_MEMORY_SIZE = IMPORT_MAX_BYTES
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # Django's default for non-file fields, stated here
 
 # Korean first, English second. Korean pages have no prefix; English pages live under /en/.
 LANGUAGE_CODE = "ko"
@@ -237,6 +268,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"anon": env_str("API_ANON_RATE", "600/minute")},
     "EXCEPTION_HANDLER": "config.api.exception_handler",
+    "NUM_PROXIES": NUM_PROXIES or None,
     "DEFAULT_SCHEMA_CLASS": "config.api_docs.AutoSchema",
     "COERCE_DECIMAL_TO_STRING": True,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",

@@ -6,13 +6,14 @@ from django.http import HttpResponse
 from django.urls import include, path, re_path
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from config.api import not_found as api_not_found
 from dashboard import views as dashboard_views
 from plans import report_views
 from plans import views as plan_views
 from regions import views as region_views
+from regions.forms import AdminLoginForm, LoginForm
 
 
 @never_cache
@@ -43,7 +44,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api_docs"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api_docs"),
     re_path(r"^api/", api_not_found),
 ]
 
@@ -72,7 +73,7 @@ urlpatterns += i18n_patterns(
     path("charts/<slug:kind>/data.csv", dashboard_views.chart_csv, name="chart_csv"),
     path("", include("indicators.urls")),
     path("account/", region_views.account, name="account"),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("login/", auth_views.LoginView.as_view(authentication_form=LoginForm), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     prefix_default_language=False,
 )
@@ -80,3 +81,5 @@ urlpatterns += i18n_patterns(
 admin.site.site_header = _("Regional S&T plans — administration")
 admin.site.site_title = _("Regional S&T plans")
 admin.site.index_title = _("Administration")
+# The admin's log-in counts failures and locks out exactly like the site's (regions.forms).
+admin.site.login_form = AdminLoginForm

@@ -7,6 +7,8 @@
                  modeBarButtonsToRemove: ["select2d", "lasso2d"] };
   var drawn = [];
   document.querySelectorAll("[data-chart]").forEach(function (element) {
+    // Set through the CSSOM: a style attribute in the HTML would need 'unsafe-inline'.
+    if (element.dataset.height) { element.style.minHeight = element.dataset.height + "px"; }
     var source = document.getElementById(element.dataset.chart + "-figure");
     if (!source) { return; }
     var figure = JSON.parse(source.textContent);

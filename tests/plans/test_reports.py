@@ -269,7 +269,7 @@ def test_anyone_sees_the_reports_and_downloads_a_ready_one(db, anonymous):
 @pytest.mark.parametrize(
     ("prefix", "texts"),
     [
-        ("", ["2024", "6위", "9위", "순조로운 진전", "지역혁신역량지수 순위", "@media print"]),
+        ("", ["2024", "6위", "9위", "순조로운 진전", "지역혁신역량지수 순위", "css/report.css"]),
         ("/en", ["Substantial progress", "Lower is better", "R&amp;D investment"]),
     ],
 )
