@@ -526,6 +526,10 @@ def _check_row(row: dict, context: _CheckContext) -> RowCheck:
         check.source = clean_source(check.source)
     except ValidationError as error:
         problems.extend(error.messages)
+    if "\x00" in note or "\x00" in check.source:
+        problems.append(
+            _("The note or source holds a NUL character, which cannot be stored: delete it.")
+        )
 
     key = (plan_key, kpi_key, year if year is not None else _text(row.get("year")))
     if key in context.seen:

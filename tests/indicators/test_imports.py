@@ -675,3 +675,11 @@ def test_checked_rows_are_kept_compressed_and_read_back(busan):
     assert [(r["kpi"], r["value"], r["note"]) for r in stored.rows] == [
         ("rnd_to_grdp_pct", "2.05", "메모")
     ]
+
+
+def test_a_nul_character_is_a_problem_of_its_row_not_a_failed_write(busan):
+    content = csv_bytes([["busan-2", "rnd_to_grdp_pct", "2025", "2.05", "", "a\x00b"]])
+    batch = imports.create_import(user=busan.user, file_name="kpi.csv", content=content)
+    assert batch.problem_count == 1
+    assert "NUL character" in batch.rows[0]["problems"][0]
+    assert not Observation.objects.filter(indicator=kpi("rnd_to_grdp_pct"), year=2025).exists()
