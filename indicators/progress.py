@@ -93,7 +93,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import Decimal, localcontext
+from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal, localcontext
 from fractions import Fraction
 
 __all__ = [
@@ -132,6 +132,8 @@ DECIMAL_PLACES = 6
 
 # Generous headroom so the 6-place output never depends on the CAGR power's rounding.
 _CAGR_PRECISION = 50
+# Arithmetic that must neither round nor overflow, whatever the size of the numbers.
+_EXACT = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)
 
 Number = Decimal | int | float
 YearValue = tuple[int, Number]
@@ -200,16 +202,11 @@ def assess(
 
     base_year, base_value = _year(baseline[0]), _decimal(baseline[1])
     target_year, target_value = _year(target[0]), _decimal(target[1])
-    after_baseline = [
-        (year, value)
-        for year, value in ((_year(y), _decimal(v)) for y, v in observations)
-        if year > base_year
-    ]
+    after_baseline = _after(base_year, observations)
     if not after_baseline:
         return Assessment(Status.NOT_AVAILABLE, None, None, None, None, None, None, None)
 
-    # max() keeps the first of equal years; reversing makes the last one given win instead.
-    latest_year, latest_value = max(reversed(after_baseline), key=lambda pair: pair[0])
+    latest_year, latest_value = max(after_baseline, key=lambda pair: pair[0])
 
     v0, vt, latest = Fraction(base_value), Fraction(target_value), Fraction(latest_value)
     progress = None if vt == v0 else (latest - v0) / (vt - v0)
@@ -271,8 +268,8 @@ def _cagr_pace(
     # positive number of years, and a zero required rate cannot be divided by.
     if min(v0, latest, vt) <= 0 or years_elapsed <= 0 or years_planned <= 0:
         return None
-    with localcontext() as ctx:
-        ctx.prec = _CAGR_PRECISION
+    # The widest exponents: a ratio of two finite values may lie beyond the default range.
+    with localcontext(prec=_CAGR_PRECISION, Emax=MAX_EMAX, Emin=MIN_EMIN):
         achieved = (latest / v0) ** (Decimal(1) / years_elapsed) - 1
         required = (vt / v0) ** (Decimal(1) / years_planned) - 1
         if required == 0:
@@ -320,9 +317,7 @@ def forecast_line(
     """The forecast line of :func:`assess` at each of `years`, for drawing; [] without data."""
     base_year, base_value = _year(baseline[0]), _decimal(baseline[1])
     points = [(Fraction(base_year), Fraction(base_value))] + [
-        (Fraction(y), Fraction(v))
-        for y, v in ((_year(y), _decimal(v)) for y, v in observations)
-        if y > base_year
+        (Fraction(y), Fraction(v)) for y, v in _after(base_year, observations)
     ]
     if len(points) < 2:
         return []
@@ -330,13 +325,24 @@ def forecast_line(
     return [(year, _round(line(year))) for year in years]
 
 
+def _after(base_year: int, observations: Iterable[YearValue]) -> list[tuple[int, Decimal]]:
+    """The (year, value) pairs after the baseline year, one per year: the last one given."""
+    by_year = {}
+    for y, v in observations:
+        year, value = _year(y), _decimal(v)
+        if year > base_year:
+            by_year[year] = value
+    return list(by_year.items())
+
+
 def _round(value: Fraction | None) -> Decimal | None:
     if value is None:
         return None
-    # round() on a Fraction is exact and rounds half to even; building the Decimal from text
-    # avoids the 28-digit context limit that arithmetic on Decimal would impose.
+    # round() on a Fraction is exact and rounds half to even. Decimal(int) is exact too, and
+    # scaleb() under an unbounded context neither rounds nor overflows: no 28-digit context
+    # limit, and no text conversion (Python refuses ints of over 4,300 digits as text).
     scaled = round(value * 10**DECIMAL_PLACES)
-    return Decimal(f"{scaled}E-{DECIMAL_PLACES}")
+    return Decimal(scaled).scaleb(-DECIMAL_PLACES, context=_EXACT)
 
 
 def _decimal(value: Number) -> Decimal:
