@@ -148,7 +148,8 @@ class RequestSizeLimitMiddleware:
                 "The upload is too large: files may be at most %(size)s MB. "
                 "Split it into smaller files."
             ) % {"size": megabytes}
-            body = render_to_string("too_large.html", {"message": message}, request=request)
+            # No request context: the middlewares that add the user have not run yet.
+            body = render_to_string("too_large.html", {"message": message})
             return HttpResponse(body, status=413)
         return self.get_response(request)
 

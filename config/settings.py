@@ -188,7 +188,7 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 # a temporary file on disk) and go to the database (ImportBatch.content), never to MEDIA.
 # A body larger than that is refused by config.security.RequestSizeLimitMiddleware.
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 10 * 1024 * 1024)
-FILE_UPLOAD_MAX_MEMORY_SIZE = IMPORT_MAX_BYTES
+FILE_UPLOAD_MAX_MEMORY_SIZE = IMPORT_MAX_BYTES + 256 * 1024  # the file and the form around it
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # Django's default for non-file fields, stated here
 
 # Korean first, English second. Korean pages have no prefix; English pages live under /en/.

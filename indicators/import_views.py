@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from config.jobs import JobsUnavailable, enqueue
-from indicators import imports, tasks
+from indicators import imports, tasks, uploads
 from indicators.models import ImportBatch
 from indicators.permissions import require_role
 from indicators.services import WorkflowError
@@ -27,13 +27,24 @@ class UploadForm(forms.Form):
     )
 
     def clean_file(self):
+        """Size, type and shape (indicators/uploads.py), before anything is kept."""
         upload = self.cleaned_data["file"]
-        if upload.size > imports.MAX_BYTES:
+        if upload.size > imports.MAX_BYTES:  # settings.IMPORT_MAX_BYTES; refused unread
             raise forms.ValidationError(
                 _("The file is larger than %(size)s MB. Split it into smaller files.")
-                % {"size": imports.MAX_BYTES // (1024 * 1024)}
+                % {"size": max_megabytes()}
             )
+        content = upload.read()
+        try:
+            uploads.check_upload(file_name=upload.name, content=content)
+        except imports.ImportFileError as error:
+            raise forms.ValidationError(error.message) from None
+        self.content = content
         return upload
+
+
+def max_megabytes() -> str:
+    return f"{imports.MAX_BYTES / (1024 * 1024):g}"
 
 
 @login_required
@@ -62,11 +73,10 @@ def upload(request):
     form = UploadForm(request.POST, request.FILES) if request.method == "POST" else UploadForm()
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        # Read into memory (at most MAX_BYTES) and kept in the database, never on a disk the
-        # web server serves, until the check job has read it.
-        batch = imports.start_import(
-            user=request.user, file_name=upload.name, content=upload.read()
-        )
+        # Read into memory (at most IMPORT_MAX_BYTES; never a temporary file, see settings)
+        # and kept in the database, never on a disk the web server serves, until the check
+        # job has read it.
+        batch = imports.start_import(user=request.user, file_name=upload.name, content=form.content)
         try:
             enqueue(tasks.check_import, batch.pk)
         except JobsUnavailable as error:
@@ -77,7 +87,7 @@ def upload(request):
     return render(
         request,
         "indicators/import_upload.html",
-        {"form": form, "max_mb": imports.MAX_BYTES // (1024 * 1024)},
+        {"form": form, "max_mb": max_megabytes()},
         status=400 if form.errors else 200,
     )
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 import openpyxl
+from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -36,7 +37,7 @@ COLUMNS = ("plan", "kpi", "kpi_name", "unit", "year", "value", "source", "note",
 REQUIRED_COLUMNS = ("plan", "kpi", "year", "value")
 READ_COLUMNS = ("plan", "kpi", "year", "value", "source", "note")
 MAX_ROWS = 100_000
-MAX_BYTES = 10 * 1024 * 1024
+MAX_BYTES = settings.IMPORT_MAX_BYTES  # the upload page checks more first: indicators/uploads.py
 PROGRESS_EVERY = 5000
 # Above this many distinct plan keys the file is nonsense anyway; loading every KPI (a few
 # hundred rows) is cheaper than an IN clause that may exceed the database's parameter limit.

@@ -542,9 +542,19 @@ def failed_message(client, name, content):
     return batch.message
 
 
+def refused_message(client, name, content):
+    # Refused by the upload form (indicators/uploads.py): nothing is kept, not even a batch.
+    response = upload(client, name, content)
+    assert response.status_code == 400
+    assert not ImportBatch.objects.exists()
+    return response.context["form"].errors["file"][0]
+
+
 def test_a_file_with_another_extension_is_refused(busan):
-    message = failed_message(busan, "values.txt", csv_bytes([]))
+    message = refused_message(busan, "values.txt", csv_bytes([]))
     assert message.startswith("“values.txt” is not a .xlsx or .csv file.")
+    with pytest.raises(imports.ImportFileError, match="is not a .xlsx or .csv file"):
+        imports.parse_upload(file_name="values.txt", content=csv_bytes([]))
 
 
 def test_a_file_without_a_required_column_names_the_missing_ones(busan):
@@ -557,8 +567,10 @@ def test_a_file_without_a_required_column_names_the_missing_ones(busan):
 
 
 def test_garbage_bytes_named_xlsx_are_not_a_spreadsheet(busan):
-    message = failed_message(busan, "v.xlsx", b"\x00\x01 not a zip file" * 100)
-    assert message == "This file could not be read as an Excel (.xlsx) workbook."
+    message = refused_message(busan, "v.xlsx", b"\x00\x01 not a zip file" * 100)
+    assert message.startswith("This file is not an Excel workbook (.xlsx).")
+    with pytest.raises(imports.ImportFileError, match="could not be read as an Excel"):
+        imports.parse_upload(file_name="v.xlsx", content=b"\x00\x01 not a zip file" * 100)
 
 
 def test_an_empty_file_is_refused(busan):

@@ -125,7 +125,7 @@ def test_session_length_and_lockout_come_from_the_environment():
         timeout=60,
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["3600", "False", "3", "30", "600", "1048576", "1048576", "1"]
+    assert result.stdout.split() == ["3600", "False", "3", "30", "600", "1048576", "1310720", "1"]
 
 
 def test_pages_carry_the_security_headers(db, anonymous):
