@@ -30,14 +30,23 @@ listed here as kept or left out: a backup that silently misses a table is worse 
 The file is a zip archive: ``manifest.json`` and one ``data/<app>.<model>.jsonl`` per table,
 one JSON array per row (the columns are listed in the manifest). The manifest holds the format
 name and version, the app and Django versions, the source database, its applied migrations and,
-for every part, its row count and the SHA-256 of its bytes. Dates are ISO 8601 in UTC, decimals
-strings, binary data base64. Export streams each table in primary-key order; on PostgreSQL
-inside one REPEATABLE READ transaction, so the tables are one consistent snapshot.
+for every part, its columns, row count and the SHA-256 of its bytes. Dates are ISO 8601 in UTC,
+decimals strings, binary data base64. Export streams each table in primary-key order; on
+PostgreSQL inside one REPEATABLE READ transaction, so the tables are one consistent snapshot.
+The file holds password hashes and API tokens: it is created readable by its owner only.
+
+Tables are read and written as the database's applied migrations define them, not as the
+current code does. So an older backup is restored by migrating an empty database only as far
+as the backup's migrations, importing, then migrating forward (the data migrations then run on
+the restored rows); import_all prints these commands when a backup does not fit. A backup whose
+table lacks a column that has a default (or may be null) gets the default; a backup made by a
+newer schema is refused.
 
 Import checks everything first — format and version, the schema, every part's row count and
-checksum, an empty target (unless ``replace``) — then writes all rows in one transaction with
-multi-row INSERTs, checks the foreign keys and the row counts, resets PostgreSQL's sequences so
-new rows get fresh ids, and commits; any problem rolls everything back.
+checksum, an empty target (unless ``replace``) — then writes all rows in one transaction (COPY
+on PostgreSQL, multi-row INSERTs elsewhere), checks the foreign keys and the row counts, resets
+PostgreSQL's sequences so new rows get fresh ids, and commits; any problem rolls everything
+back.
 """
 
 from __future__ import annotations
@@ -155,11 +164,12 @@ def kept_models(registry=apps) -> list[type[models.Model]]:
             sorted(undecided),
         )
     # Foreign keys are checked at commit, so the order only makes the file read naturally:
-    # regions before plans, a plan before its strategies.
+    # accounts, then regions, plans, KPIs; a table after the tables it refers to.
     ordered: list[type[models.Model]] = []
     placed: set[str] = set()
+    by_app = sorted(kept, key=lambda label: (KEPT_APPS.index(kept[label]._meta.app_label), label))
     while len(ordered) < len(kept):
-        for label in sorted(kept):
+        for label in by_app:
             if label in placed:
                 continue
             needs = {
@@ -184,7 +194,6 @@ class Schema:
 
     models: list[type[models.Model]]
     applied: set[tuple[str, str]]
-    registry: object
 
     def migrations(self) -> dict[str, list[str]]:
         by_app: dict[str, list[str]] = {}
@@ -207,7 +216,7 @@ def database_schema(using: str) -> Schema:
             _("The database %(alias)s is not migrated: run `manage.py migrate` first.")
             % {"alias": using}
         )
-    return Schema(models=kept, applied=applied, registry=state.apps)
+    return Schema(models=kept, applied=applied)
 
 
 def _base_type(field: models.Field) -> str:
@@ -295,7 +304,8 @@ def export_all(
     path = Path(path)
     if path.exists() and not overwrite:
         raise BackupError(
-            _("%(path)s already exists; choose another name or allow overwriting.") % {"path": path}
+            _("%(path)s already exists; choose another name or overwrite it (--overwrite).")
+            % {"path": path}
         )
     if not path.parent.is_dir():
         raise BackupError(_("The folder %(folder)s does not exist.") % {"folder": path.parent})

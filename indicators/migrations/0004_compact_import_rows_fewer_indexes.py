@@ -10,7 +10,13 @@ from django.db import migrations, models
 
 def pack_rows(apps, schema_editor):
     batches = apps.get_model("indicators", "ImportBatch")
-    for batch in batches.objects.exclude(rows=[]).only("id", "rows").iterator():
+    # The database being migrated, not always "default" (tests migrate a second one).
+    for batch in (
+        batches.objects.using(schema_editor.connection.alias)
+        .exclude(rows=[])
+        .only("id", "rows")
+        .iterator()
+    ):
         text = json.dumps(batch.rows, ensure_ascii=False, separators=(",", ":"))
         batch.rows_data = zlib.compress(text.encode(), 1)
         batch.save(update_fields=["rows_data"])
@@ -18,7 +24,12 @@ def pack_rows(apps, schema_editor):
 
 def unpack_rows(apps, schema_editor):
     batches = apps.get_model("indicators", "ImportBatch")
-    for batch in batches.objects.exclude(rows_data=None).only("id", "rows_data").iterator():
+    for batch in (
+        batches.objects.using(schema_editor.connection.alias)
+        .exclude(rows_data=None)
+        .only("id", "rows_data")
+        .iterator()
+    ):
         batch.rows = json.loads(zlib.decompress(bytes(batch.rows_data)))
         batch.save(update_fields=["rows"])
 
