@@ -89,6 +89,8 @@ class ObservationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     permission_classes = [WriteNeedsLogin]
     lookup_value_regex = r"\d+"
     http_method_names = ["get", "post", "patch", "head", "options"]
+    # Every handler takes `format`: the router also serves each URL with a format suffix
+    # (`/observations/42/submit.json`), and a handler without it fails with a 500.
 
     def get_queryset(self):
         return (
@@ -102,7 +104,7 @@ class ObservationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         return Response(ObservationSerializer(observation).data, status=code)
 
     @extend_schema(request=ObservationCreateSerializer, responses={201: ObservationSerializer})
-    def create(self, request):
+    def create(self, request, format=None):
         """Enter a value as a draft (the KPI's region's secretariat, or the ministry for
         national-plan KPIs)."""
         data = ObservationCreateSerializer(data=request.data)
@@ -130,7 +132,7 @@ class ObservationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         return self._done(observation, status.HTTP_201_CREATED)
 
     @extend_schema(request=ObservationUpdateSerializer, responses={200: ObservationSerializer})
-    def partial_update(self, request, pk=None):
+    def partial_update(self, request, pk=None, format=None):
         """Edit a draft or returned value; send the `version` you read."""
         observation = self.get_object()
         data = ObservationUpdateSerializer(data=request.data)
@@ -149,7 +151,7 @@ class ObservationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
 
     @extend_schema(request=VersionSerializer, responses={200: ObservationSerializer})
     @action(detail=True, methods=["post"])
-    def submit(self, request, pk=None):
+    def submit(self, request, pk=None, format=None):
         """Submit a draft or returned value for review."""
         version = self._version(request, VersionSerializer)
         return self._done(
@@ -160,7 +162,7 @@ class ObservationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
 
     @extend_schema(request=VersionSerializer, responses={200: ObservationSerializer})
     @action(detail=True, methods=["post"])
-    def approve(self, request, pk=None):
+    def approve(self, request, pk=None, format=None):
         """Approve a submitted value (ministry officers; not one's own entry)."""
         version = self._version(request, VersionSerializer)
         return self._done(
@@ -175,7 +177,7 @@ class ObservationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         operation_id="observations_return",
     )
     @action(detail=True, methods=["post"], url_path="return")
-    def return_(self, request, pk=None):
+    def return_(self, request, pk=None, format=None):
         """Return a submitted value to the secretariat, with a required comment."""
         data = CommentSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -190,7 +192,7 @@ class ObservationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
 
     @extend_schema(request=ReasonSerializer, responses={200: ObservationSerializer})
     @action(detail=True, methods=["post"])
-    def reopen(self, request, pk=None):
+    def reopen(self, request, pk=None, format=None):
         """Reopen an approved value for correction, with a required reason (ministry)."""
         data = ReasonSerializer(data=request.data)
         data.is_valid(raise_exception=True)
