@@ -6,6 +6,7 @@ from django.http import HttpResponse
 from django.urls import include, path, re_path
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from config.api import not_found as api_not_found
@@ -16,11 +17,13 @@ from regions import views as region_views
 from regions.forms import AdminLoginForm, LoginForm
 
 
+@require_safe
 @never_cache
 def healthz(request):
     return HttpResponse("ok", content_type="text/plain")
 
 
+@require_safe
 @never_cache
 def readyz(request):
     """Readiness: 200 when the database answers, 503 when it does not (healthz is liveness).
@@ -44,7 +47,12 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api_docs"),
+    path(
+        "api/docs/",
+        # GET only: OPTIONS would go through the HTML renderer, which has no template for it.
+        SpectacularSwaggerSplitView.as_view(url_name="schema", http_method_names=["get", "head"]),
+        name="api_docs",
+    ),
     re_path(r"^api/", api_not_found),
 ]
 

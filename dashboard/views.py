@@ -4,23 +4,27 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils.text import slugify
 from django.views.decorators.clickjacking import xframe_options_exempt
+from django.views.decorators.http import require_safe
 
 from dashboard import charts, queries, screens
 from indicators import queries as indicator_queries
 from indicators.cache import public_page
 
 
+@require_safe
 @public_page
 def overview(request):
     context = screens.overview(series=request.GET.get("series"), year=request.GET.get("year"))
     return render(request, "dashboard/overview.html", context)
 
 
+@require_safe
 @public_page
 def region(request, code):
     return render(request, "dashboard/region.html", screens.region(code, request.GET.get("plan")))
 
 
+@require_safe
 @public_page
 def kpi(request, key, kpi):
     indicator, revisions = queries.kpi_page(key, kpi)
@@ -46,6 +50,7 @@ def kpi(request, key, kpi):
     )
 
 
+@require_safe
 @public_page
 def compare(request):
     context = screens.compare(series=request.GET.get("series"), year=request.GET.get("year"))
@@ -59,6 +64,7 @@ def _chart(request, kind) -> charts.Chart:
     return chart
 
 
+@require_safe
 @xframe_options_exempt
 @public_page
 def chart_embed(request, kind):
@@ -66,6 +72,7 @@ def chart_embed(request, kind):
     return render(request, "dashboard/embed.html", {"chart": _chart(request, kind)})
 
 
+@require_safe
 @public_page
 def chart_csv(request, kind):
     """The chart's data as CSV (UTF-8 with BOM, so Korean Excel opens it correctly)."""

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.http import require_safe
 
 from config.jobs import JobsUnavailable, enqueue
 from indicators import imports, tasks, uploads
@@ -48,6 +49,7 @@ def max_megabytes() -> str:
 
 
 @login_required
+@require_safe
 def template(request, fmt):
     """The values template (.xlsx or .csv) of every KPI the user enters, pre-filled."""
     if fmt not in ("xlsx", "csv"):

@@ -10,7 +10,7 @@ from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from indicators import queries, services
 from indicators.models import Indicator, Observation, Status
@@ -188,6 +188,7 @@ def _review_action(request) -> None:
 
 
 @login_required
+@require_safe
 def review_board(request):
     """Ministry officers: regions × years, how far each return has come."""
     if not request.user.has_perm("indicators.view_board"):
@@ -254,6 +255,7 @@ class _Echo:
         return value
 
 
+@require_safe
 def export_observations(request):
     """Every approved KPI value as one streamed CSV (UTF-8 with BOM), however many there are."""
     rows = (

@@ -14,6 +14,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_safe
 
 from config.jobs import JobsUnavailable, enqueue
 from plans import reports
@@ -109,6 +110,7 @@ def _queue(request, report: Report) -> None:
         )
 
 
+@require_safe
 def report_download(request, key, report_id):
     """The report's Excel workbook (404 until it is ready)."""
     report = _ready_report(key, report_id)
@@ -121,6 +123,7 @@ def report_download(request, key, report_id):
     )
 
 
+@require_safe
 def report_print(request, key, report_id):
     """The report as a printable page (404 until it is ready)."""
     report = _ready_report(key, report_id, "workbook")

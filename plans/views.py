@@ -1,9 +1,11 @@
 from django.shortcuts import render
+from django.views.decorators.http import require_safe
 
 from indicators.cache import public_page
 from plans import queries
 
 
+@require_safe
 @public_page
 def home(request):
     return render(
@@ -16,6 +18,7 @@ def home(request):
     )
 
 
+@require_safe
 @public_page
 def plan_detail(request, key):
     plan = queries.plan_page(key)
@@ -29,6 +32,7 @@ def plan_detail(request, key):
     )
 
 
+@require_safe
 @public_page
 def task_detail(request, key, code):
     task, serving = queries.task_page(key, code)
