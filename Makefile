@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format install migrate seed demo messages clean worker beat bench
+.PHONY: run test lint format install migrate seed demo messages clean worker beat bench chaos
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Needs $(PYTHON) (Python 3.11) on PATH, or run: make PYTHON=/path/to/python3.11"; exit 1; }
@@ -47,6 +47,12 @@ beat: install
 bench: install
 	@command -v wrk >/dev/null 2>&1 || { echo "Needs wrk: apt-get install wrk"; exit 1; }
 	$(BIN)/python scripts/bench.py
+
+# Faults under load, on a private PostgreSQL and Redis it starts and deletes (needs wrk,
+# redis-server and the PostgreSQL server binaries). Report: var/chaos/latest.md.
+chaos: install
+	@command -v wrk >/dev/null 2>&1 || { echo "Needs wrk: apt-get install wrk"; exit 1; }
+	$(BIN)/python scripts/chaos.py
 
 lint: install
 	$(BIN)/ruff check .

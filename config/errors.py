@@ -42,7 +42,7 @@ def server_error(request, *args, **kwargs):
     else:
         try:
             content = loader.get_template(f"{status}.html").render()
-        except Exception:  # noqa: BLE001 - an error page must not fail in turn
+        except Exception:  # an error page must not fail in turn
             content = FALLBACK.format(status=status)
         response = HttpResponse(content, status=status)
     if unavailable:
