@@ -32,6 +32,8 @@ class Command(BaseCommand):
             report = export_all(path=path, using=database, overwrite=overwrite, progress=progress)
         except BackupError as error:
             raise CommandError(str(error)) from None
+        if options["verbosity"] == 0:
+            return
         self.stdout.write(
             self.style.SUCCESS(
                 _("%(rows)s rows of %(tables)s tables written to %(path)s (%(size)s) in %(s)s s.")

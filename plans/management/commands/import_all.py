@@ -40,6 +40,8 @@ class Command(BaseCommand):
             )
         except BackupError as error:
             raise CommandError(str(error)) from None
+        if options["verbosity"] == 0:
+            return
         manifest = report.manifest
         self.stdout.write(
             _("Backup of %(created)s, app version %(version)s, %(vendor)s.")
