@@ -2,10 +2,17 @@
 
 This is the only module that knows plotly's figure format. Plain dicts, not `graph_objects`:
 validation there made a chart page ten times slower. Nothing here queries the database.
+
+plotly.js reads a little HTML (<b>, <br>, <a href>, entities) in every trace name, label,
+hover text and title it draws, so every text that comes from data (names of regions, plans,
+strategies, tasks, series, units) goes into a figure through `_text()`, escaped, and shows
+exactly as typed. Hover templates hold only our own text and placeholders. The data tables and
+CSV downloads use the plain values (the templates escape them as HTML).
 """
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass, field
 from decimal import Decimal
 from urllib.parse import urlencode
@@ -104,6 +111,11 @@ def _layout(**extra) -> dict:
     return layout
 
 
+def _text(value) -> str:
+    """Data text for plotly.js, which would read tags and entities in it: escaped."""
+    return html.escape(str(value), quote=False)
+
+
 def _num(value) -> float | None:
     # plotly.js needs JSON numbers; the exact Decimal stays in the table and the CSV.
     return None if value is None else float(value)
@@ -115,6 +127,11 @@ def _year(value) -> str:
 
 def unit_text(value, unit) -> str:
     return kpi_value(value, unit)
+
+
+def _unit_label(value, unit) -> str:
+    """A value with its unit inside a figure (escaped: the unit is data)."""
+    return _text(unit_text(value, unit))
 
 
 # --------------------------------------------------------------------------- KPI
@@ -135,7 +152,7 @@ def kpi_chart(indicator, revisions=()) -> Chart:
             "name": _("Observed (approved)"),
             "x": [y for y, _v in points],
             "y": [_num(v) for _y, v in points],
-            "customdata": [unit_text(v, unit) for _y, v in points],
+            "customdata": [_unit_label(v, unit) for _y, v in points],
             "hovertemplate": hover,
             "line": {"color": OBSERVED, "width": 3},
             "marker": {"size": 8},
@@ -146,7 +163,7 @@ def kpi_chart(indicator, revisions=()) -> Chart:
             "name": _("Path to target"),
             "x": [baseline[0], target[0]],
             "y": [_num(baseline[1]), _num(target[1])],
-            "customdata": [unit_text(baseline[1], unit), unit_text(target[1], unit)],
+            "customdata": [_unit_label(baseline[1], unit), _unit_label(target[1], unit)],
             "hovertemplate": hover,
             "line": {"color": PATH, "dash": "dot", "width": 2},
         },
@@ -156,7 +173,7 @@ def kpi_chart(indicator, revisions=()) -> Chart:
             "name": _("Target"),
             "x": [target[0]],
             "y": [_num(target[1])],
-            "customdata": [unit_text(target[1], unit)],
+            "customdata": [_unit_label(target[1], unit)],
             "hovertemplate": hover,
             "marker": {"symbol": "star", "size": 16, "color": TARGET},
         },
@@ -170,7 +187,7 @@ def kpi_chart(indicator, revisions=()) -> Chart:
                 "name": _("Original target"),
                 "x": [revision.target_year],
                 "y": [_num(revision.target_value)],
-                "customdata": [unit_text(revision.target_value, unit)],
+                "customdata": [_unit_label(revision.target_value, unit)],
                 "hovertemplate": hover,
                 "marker": {"symbol": "star-open", "size": 14, "color": TARGET},
             }
@@ -188,13 +205,13 @@ def kpi_chart(indicator, revisions=()) -> Chart:
                 "name": _("Forecast (trend)"),
                 "x": [y for y, _v in forecast],
                 "y": [_num(v) for _y, v in forecast],
-                "customdata": [unit_text(v, unit) for _y, v in forecast],
+                "customdata": [_unit_label(v, unit) for _y, v in forecast],
                 "hovertemplate": hover,
                 "line": {"color": FORECAST, "dash": "dash", "width": 2},
             }
         )
     yaxis = {
-        "title": {"text": unit.symbol or unit.label_en},
+        "title": {"text": _text(unit.symbol or unit.label_en)},
         "gridcolor": "#eeeeee",
         "zeroline": False,
         "range": _value_range(
@@ -280,6 +297,7 @@ def sparkline(points, *, direction: str, width: int = 120, height: int = 32) -> 
 def status_chart(plan_rows) -> Chart:
     """Stacked bars: how many KPIs of each plan are in each status."""
     names = [row.plan.region.short if row.plan.region else _("National") for row in plan_rows]
+    labels = [_text(name) for name in names]
     data = []
     for status, (colour, icon) in STATUS_STYLE.items():
         counts = [row.counts.get(status, 0) for row in plan_rows]
@@ -288,7 +306,7 @@ def status_chart(plan_rows) -> Chart:
                 "type": "bar",
                 "orientation": "h",
                 "name": f"{icon} {status_label(status)}",
-                "y": names,
+                "y": labels,
                 "x": counts,
                 "marker": {"color": colour},
                 "hovertemplate": "%{y}: %{x}<extra>%{fullData.name}</extra>",
@@ -351,7 +369,7 @@ def map_chart(series_map) -> Chart:
             share = (float(row.value) - low) / span
             colour = _blue(1 - share if info.direction == "decrease" else share)
             shown = format_number(row.value, 3)
-        hover_text[shape.code] = f"{row.region.name}: {shown}"
+        hover_text[shape.code] = _text(f"{row.region.name}: {shown}")
         data.append(
             {
                 "type": "scatter",
@@ -360,7 +378,7 @@ def map_chart(series_map) -> Chart:
                 "fillcolor": colour,
                 "x": list(shape.xs),
                 "y": list(shape.ys),
-                "name": row.region.short,
+                "name": _text(row.region.short),
                 "line": {"color": "#ffffff", "width": 1},
                 "hoveron": "fills",
                 "text": hover_text[shape.code],
@@ -378,7 +396,7 @@ def map_chart(series_map) -> Chart:
             "showlegend": False,
             "x": [s.label_x for s in labelled],
             "y": [s.label_y for s in labelled],
-            "text": [rows_by_code[s.code].region.short for s in labelled],
+            "text": [_text(rows_by_code[s.code].region.short) for s in labelled],
             "hovertext": [hover_text[s.code] for s in labelled],
             "textfont": {"size": 11, "color": "#1d2433"},
         }
@@ -404,7 +422,7 @@ def map_chart(series_map) -> Chart:
                     "colorbar": {
                         "thickness": 12,
                         "len": 0.6,
-                        "title": {"text": info.name if len(info.name) < 14 else ""},
+                        "title": {"text": _text(info.name) if len(info.name) < 14 else ""},
                     },
                 },
             }
@@ -523,7 +541,7 @@ def alignment_chart(national_tasks) -> Chart:
     def node(key, label, colour):
         if key not in index:
             index[key] = len(labels)
-            labels.append(label)
+            labels.append(_text(label))
             colours.append(colour)
         return index[key]
 
@@ -596,11 +614,11 @@ def compare_bars_chart(comparison) -> Chart:
     """Regions ranked by the series in a year, best first, with their own targets."""
     info, year = comparison.series, comparison.year
     ranked = [row for row in comparison.bars if row.value is not None]
-    names = [row.region.short for row in ranked]
+    names = [_text(row.region.short) for row in ranked]
     bar = {
         "type": "bar",
         "orientation": "h",
-        "name": info.name,
+        "name": _text(info.name),
         "y": names,
         "x": [_num(row.value) for row in ranked],
         "marker": {"color": OBSERVED},
@@ -622,14 +640,14 @@ def compare_bars_chart(comparison) -> Chart:
                 "type": "scatter",
                 "mode": "markers",
                 "name": _("The region's own target"),
-                "y": [row.region.short for row in with_target],
+                "y": [_text(row.region.short) for row in with_target],
                 "x": [_num(row.target.target_value) for row in with_target],
                 "customdata": [row.target.target_year for row in with_target],
                 "marker": {"symbol": "star", "size": 14, "color": TARGET},
                 "hovertemplate": "%{y}: " + _("target") + " %{x} (%{customdata})<extra></extra>",
             }
         )
-    xaxis = {"gridcolor": "#eeeeee", "title": {"text": info.name}}
+    xaxis = {"gridcolor": "#eeeeee", "title": {"text": _text(info.name)}}
     if bounds:
         xaxis.update(range=[bounds[1] + 0.5, bounds[0] - 0.5], dtick=1)
     elif info.direction == "decrease":
@@ -688,11 +706,11 @@ def compare_lines_chart(comparison) -> Chart:
             {
                 "type": "scatter",
                 "mode": "lines+markers",
-                "name": region.short,
+                "name": _text(region.short),
                 "x": [y for y, _v in points],
                 "y": [_num(v) for _y, v in points],
                 "line": {"color": colour, "dash": "solid" if i < len(palette) else "dot"},
-                "hovertemplate": region.short + " %{x}: %{y}<extra></extra>",
+                "hovertemplate": "%{fullData.name} %{x}: %{y}<extra></extra>",
             }
         )
         target = comparison.targets.get(region.code)
@@ -702,7 +720,7 @@ def compare_lines_chart(comparison) -> Chart:
                     "type": "scatter",
                     "mode": "markers",
                     "showlegend": False,
-                    "name": region.short + " " + _("target"),
+                    "name": _text(region.short + " " + _("target")),
                     "x": [target.target_year],
                     "y": [_num(target.target_value)],
                     "marker": {
@@ -711,14 +729,11 @@ def compare_lines_chart(comparison) -> Chart:
                         "color": colour,
                         "line": {"color": "#000", "width": 1},
                     },
-                    "hovertemplate": region.short
-                    + " "
-                    + _("target")
-                    + " %{x}: %{y}<extra></extra>",
+                    "hovertemplate": "%{fullData.name} %{x}: %{y}<extra></extra>",
                 }
             )
         rows += [[region.code, region.name, str(y), v] for y, v in points]
-    yaxis = {"gridcolor": "#eeeeee", "title": {"text": info.name}}
+    yaxis = {"gridcolor": "#eeeeee", "title": {"text": _text(info.name)}}
     if info.unit == "rank":
         low, high = UNIT_BOUNDS["rank"]
         yaxis.update(range=[high + 0.5, low - 0.5], dtick=1)
