@@ -9,6 +9,7 @@ from django.views.decorators.http import require_safe
 from dashboard import charts, queries, screens
 from indicators import queries as indicator_queries
 from indicators.cache import public_page
+from indicators.permissions import may
 
 
 @require_safe
@@ -34,8 +35,8 @@ def kpi(request, key, kpi):
         "dashboard/kpi.html",
         {
             "history": indicator_queries.value_history(indicator, user),
-            "may_reopen": user.has_perm("indicators.reopen_value", indicator),
-            "may_revise": user.has_perm("indicators.revise_target", indicator),
+            "may_reopen": may(user, "indicators.reopen_value", indicator),
+            "may_revise": may(user, "indicators.revise_target", indicator),
             "card": screens.kpi_card(indicator, revisions),
             "indicator": indicator,
             "plan": indicator.plan,

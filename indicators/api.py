@@ -6,6 +6,7 @@ from rest_framework.response import Response
 
 from indicators import services
 from indicators.models import Indicator, Observation, SeriesValue, Status
+from indicators.permissions import may
 from indicators.progress import STATUSES
 from indicators.serializers import (
     CommentSerializer,
@@ -115,7 +116,7 @@ class ObservationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         )
         if indicator is None:
             raise serializers.ValidationError({"indicator": ["No KPI with this id."]})
-        if not request.user.has_perm("indicators.enter_value", indicator):
+        if not may(request.user, "indicators.enter_value", indicator):
             raise exceptions.PermissionDenied("You may not enter values for this KPI.")
         if Observation.objects.filter(indicator=indicator, year=fields["year"]).exists():
             raise serializers.ValidationError(

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from openpyxl.styles import Alignment, Font, PatternFill
 
 from indicators.models import ImportBatch, Indicator, Observation, Status
-from indicators.permissions import is_ministry
+from indicators.permissions import is_ministry, may
 from indicators.services import (
     EntryError,
     WorkflowError,
@@ -433,7 +433,7 @@ def check_rows(
     `progress(n)` is called every PROGRESS_EVERY rows, for a page that shows how far it got.
     """
     indicators = _indicators_by_key({_text(row.get("plan")) for row in rows})
-    may_enter = {i.pk: user.has_perm("indicators.enter_value", i) for i in indicators.values()}
+    may_enter = {i.pk: may(user, "indicators.enter_value", i) for i in indicators.values()}
     own = [pk for pk, allowed in may_enter.items() if allowed]
     existing = {}
     if own:

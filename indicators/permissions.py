@@ -1,7 +1,11 @@
 """Who may do what with KPI values: the one place these rules live.
 
-Pages, the API and background jobs all ask here — through `user.has_perm(...)` (the `rules`
-backend) for one object, and through the `visible_to` / `editable_by` QuerySet methods for lists.
+Pages, the API and background jobs all ask here — through `may(user, perm, obj)` for one
+object, and through the `visible_to` / `editable_by` QuerySet methods for lists.
+
+The workflow follows roles, never Django's superuser flag: an administrator without a ministry
+or secretariat role neither enters nor reviews values (separation of duties), which
+`user.has_perm` would allow (it grants a superuser every permission).
 
 - Anyone sees approved values. A region's secretariat also sees its own region's other values;
   ministry officers see everything.
@@ -16,6 +20,11 @@ from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
 from regions.models import Role
+
+
+def may(user, perm: str, obj=None) -> bool:
+    """Whether the user may do `perm` ("indicators.enter_value", ...) to obj, by role."""
+    return bool(user and user.is_active and rules.has_perm(perm, user, obj))
 
 
 def membership(user):

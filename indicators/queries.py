@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from indicators.models import Indicator, Observation, Status
+from indicators.permissions import may
 from regions.models import Region
 
 STATUS_COLUMNS = ["missing", Status.DRAFT, Status.SUBMITTED, Status.RETURNED, Status.APPROVED]
@@ -140,7 +141,7 @@ class HistoryRow:
 def value_history(indicator: Indicator, user) -> list[HistoryRow]:
     """Every change of the KPI's values, newest first: all of it for the ministry and the
     region's secretariat, only the changes that made a value approved for everyone else."""
-    full = user.has_perm("indicators.view_unapproved", indicator)
+    full = may(user, "indicators.view_unapproved", indicator)
     records = list(
         Observation.history.filter(indicator_id=indicator.pk)
         .select_related("history_user")

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from indicators import notifications
 from indicators.cache import public_data_changed
 from indicators.models import Indicator, Observation, Status
+from indicators.permissions import may
 
 MAX_INTEGER_DIGITS = 14
 MAX_DECIMALS = 6
@@ -42,7 +43,7 @@ class ConflictError(WorkflowError):
 
 
 def _require(user, perm: str, obj) -> None:
-    if not user.has_perm(perm, obj):
+    if not may(user, perm, obj):
         raise PermissionDenied(_("You may not do this for this KPI."))
 
 
@@ -395,7 +396,7 @@ def save_observations(*, entries: list[dict], by, progress=None) -> int:
         for offset, entry in enumerate(chunk):
             position, indicator = start + offset, entry["indicator"]
             if indicator.pk not in allowed:
-                allowed[indicator.pk] = by.has_perm("indicators.enter_value", indicator)
+                allowed[indicator.pk] = may(by, "indicators.enter_value", indicator)
                 years[indicator.pk] = indicator.entry_years
             if not allowed[indicator.pk]:
                 raise EntryError(position, _("You may not do this for this KPI."))

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from indicators import queries, services
 from indicators.models import Indicator, Observation, Status
-from indicators.permissions import is_ministry, require_role
+from indicators.permissions import is_ministry, may, require_role
 from indicators.templatetags.kpi import plain_number
 from plans.models import Plan
 from regions.models import Region
@@ -121,7 +121,9 @@ def _save_workspace(request, data) -> tuple[dict[int, list[str]], list[str]]:
     except _Rollback:
         general.insert(0, _("Nothing was saved. Correct the highlighted rows and try again."))
         return errors, general
-    if action == "save":
+    if action == "save" and not saved:
+        messages.info(request, _("Nothing was saved: the form held no values to save."))
+    elif action == "save":
         messages.success(request, _("Saved as draft."))
     else:
         messages.success(request, _("Submitted for review. The ministry has been notified."))
@@ -191,7 +193,7 @@ def _review_action(request) -> None:
 @require_safe
 def review_board(request):
     """Ministry officers: regions × years, how far each return has come."""
-    if not request.user.has_perm("indicators.view_board"):
+    if not may(request.user, "indicators.view_board"):
         raise PermissionDenied(_("Only ministry officers see the submission board."))
     years, lines = queries.submission_board()
     return render(

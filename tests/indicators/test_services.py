@@ -355,3 +355,16 @@ def test_a_bulk_save_keeps_text_exactly_and_writes_history_only_for_its_own_valu
         (2025, note, "+"),
     ]
     assert before.history.count() == 1
+
+
+def test_an_administrator_without_a_role_neither_enters_nor_reviews_values(
+    rnd, busan, django_user_model
+):
+    # Separation of duties: the superuser flag is for the admin, not for the workflow.
+    root = django_user_model.objects.create_superuser("root2", "r@example.org", "x-123456789")
+    with pytest.raises(PermissionDenied):
+        services.save_observation(indicator=rnd, year=2025, value="2", by=root)
+    observation = services.save_observation(indicator=rnd, year=2025, value="2", by=busan.user)
+    services.submit_observation(observation=observation, by=busan.user)
+    with pytest.raises(PermissionDenied):
+        services.approve_observation(observation=observation, by=root)

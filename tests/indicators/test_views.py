@@ -88,6 +88,17 @@ def test_the_secretariat_saves_a_draft_from_the_grid(rnd, busan):
     assert observation.entered_by == busan.user
 
 
+def test_a_grid_holding_only_another_regions_values_says_nothing_was_saved(rnd, ministry):
+    response = ministry.post(
+        "/en/workspace/?year=2025",
+        {"year": "2025", "action": "save", f"value-{rnd.pk}": "2.05"},
+        follow=True,
+    )
+    shown = [str(m) for m in response.context["messages"]]
+    assert shown == ["Nothing was saved: the form held no values to save."]
+    assert not Observation.objects.filter(indicator=rnd, year=2025).exists()
+
+
 def test_a_bad_row_saves_nothing_and_keeps_what_was_typed(rnd, rank, busan):
     response = busan.post(
         "/workspace/?year=2025",
