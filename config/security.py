@@ -143,7 +143,7 @@ class RequestSizeLimitMiddleware:
             length = 0
         limit = max_request_bytes()
         if length > limit:
-            megabytes = settings.IMPORT_MAX_BYTES // (1024 * 1024)
+            megabytes = f"{settings.IMPORT_MAX_BYTES / (1024 * 1024):g}"
             message = _(
                 "The upload is too large: files may be at most %(size)s MB. "
                 "Split it into smaller files."
