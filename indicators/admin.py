@@ -79,7 +79,7 @@ class ImportBatchAdmin(admin.ModelAdmin):
     list_filter = ["state"]
     search_fields = ["file_name", "user__username"]
     list_select_related = ["user"]
-    exclude = ["rows_data"]
+    exclude = ["rows_data", "writes_data"]
     readonly_fields = [
         "user",
         "file_name",

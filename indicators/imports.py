@@ -60,6 +60,9 @@ class Action:
     SKIP = "skip"
 
 
+WRITES = (Action.CREATE, Action.UPDATE)
+
+
 @dataclass
 class RowCheck:
     """One data row of an upload, what writing it would do, and what stands in the way."""
@@ -76,6 +79,7 @@ class RowCheck:
     problems: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     version: int | None = None
+    indicator_id: int | None = None
 
     @property
     def value_text(self) -> str:
@@ -83,7 +87,7 @@ class RowCheck:
 
     @property
     def writes(self) -> bool:
-        return self.action in (Action.CREATE, Action.UPDATE) and not self.problems
+        return self.action in WRITES and not self.problems
 
     def to_json(self) -> dict:
         # Written out by hand: dataclasses.asdict deep-copies every field, which was a fifth
@@ -101,6 +105,7 @@ class RowCheck:
             "problems": list(self.problems),
             "warnings": list(self.warnings),
             "version": self.version,
+            "indicator_id": self.indicator_id,
         }
 
     @classmethod
@@ -496,6 +501,7 @@ def _check_row(row: dict, context: _CheckContext) -> RowCheck:
         kpi_name=context.name(indicator) if indicator else "",
         source=_text(row.get("source")),
         note=note,
+        indicator_id=indicator.pk if indicator else None,
     )
     years = context.entry_years(indicator) if indicator else None
     year, year_problem = _year(row.get("year"), years)
@@ -664,6 +670,13 @@ def check_import(*, batch_id: int) -> ImportBatch:
         raise
     ImportBatch.objects.filter(pk=batch.pk, state=ImportBatch.State.CHECKING).update(
         rows_data=ImportBatch.pack_rows([check.to_json() for check in checks]),
+        writes_data=ImportBatch.pack_rows(
+            [
+                [c.line, c.indicator_id, c.year, plain_number(c.value), c.source, c.note, c.version]
+                for c in checks
+                if c.writes
+            ]
+        ),
         rows_checked=len(checks),
         problem_count=sum(1 for check in checks if check.problems),
         state=ImportBatch.State.CHECKED,
@@ -710,12 +723,10 @@ def apply_import(*, batch_id: int, by) -> ImportBatch:
     """
     try:
         with transaction.atomic():
-            batch = ImportBatch.objects.select_for_update().get(pk=batch_id)
+            # The preview's rows are read only to explain a failure.
+            batch = ImportBatch.objects.select_for_update().defer("rows_data").get(pk=batch_id)
             _refuse_unless_applicable(batch, by)
-            checks = [RowCheck.from_json(data) for data in batch.rows]
-            if any(check.problems for check in checks):
-                raise WorkflowError(_problems_message())
-            written = _write(checks, by, batch.pk)
+            written = _write(batch, by)
             batch.state, batch.rows_written, batch.message = ImportBatch.State.APPLIED, written, ""
             batch.save(update_fields=["state", "rows_written", "message"])
             return batch
@@ -755,37 +766,59 @@ def _problems_message() -> str:
     return _("This import has rows with problems. Correct the file and upload it again.")
 
 
-def _write(checks: list[RowCheck], by, batch_id: int) -> int:
-    to_write = [check for check in checks if check.writes]
-    indicators = _indicators_by_key({check.plan for check in to_write})
+def _write(batch: ImportBatch, by) -> int:
+    """Write the batch's rows that create or update a value (`ImportBatch.writes`)."""
+    if batch.writes_data is not None:
+        writes = batch.writes
+    else:  # a batch checked before the compact list existed
+        rows = ImportBatch.objects.get(pk=batch.pk).rows
+        by_key = _indicators_by_key({data["plan"] for data in rows})
+        writes = []
+        for d in rows:
+            if d["action"] in WRITES and not d["problems"]:
+                indicator = by_key.get((d["plan"], d["kpi"]))
+                pk = indicator.pk if indicator else None
+                writes.append(
+                    [d["line"], pk, d["year"], d["value"], d["source"], d["note"], d["version"]]
+                )
+    indicators = Indicator.objects.select_related("plan", "plan__region", "unit").in_bulk(
+        {write[1] for write in writes if write[1] is not None}
+    )
     entries = []
-    for check in to_write:
-        indicator = indicators.get((check.plan, check.kpi))
+    for line, indicator_id, year, value, source, note, version in writes:
+        indicator = indicators.get(indicator_id)
         if indicator is None:
-            raise _RowFailed(check, _("This KPI no longer exists."))
+            raise _RowFailed(_row_check(batch, line), _("This KPI no longer exists."))
         entries.append(
             {
                 "indicator": indicator,
-                "year": check.year,
-                "value": check.value,
-                "source": check.source,
-                "note": check.note,
-                "version": check.version,
+                "year": year,
+                "value": Decimal(value),
+                "source": source,
+                "note": note,
+                "version": version,
             }
         )
 
     def progress(count: int) -> None:
         # The write is one transaction, invisible to other connections until it commits.
-        cache.set(f"import-written:{batch_id}", count, timeout=3600)
+        cache.set(f"import-written:{batch.pk}", count, timeout=3600)
 
     try:
         return save_observations(entries=entries, by=by, progress=progress)
     except EntryError as error:
-        raise _RowFailed(to_write[error.position], error.message) from error
+        raise _RowFailed(_row_check(batch, writes[error.position][0]), error.message) from error
     except IntegrityError as error:
         raise _RowFailed(
-            to_write[0], _("Someone else entered a value for this KPI and year after your preview.")
+            _row_check(batch, writes[0][0]),
+            _("Someone else entered a value for this KPI and year after your preview."),
         ) from error
+
+
+def _row_check(batch: ImportBatch, line: int) -> RowCheck:
+    """The preview's row of a spreadsheet line (to explain a failure)."""
+    rows = ImportBatch.objects.get(pk=batch.pk).rows
+    return RowCheck.from_json(next(data for data in rows if data["line"] == line))
 
 
 # --- Preview -------------------------------------------------------------------------------

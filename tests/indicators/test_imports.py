@@ -695,3 +695,33 @@ def test_a_nul_character_is_a_problem_of_its_row_not_a_failed_write(busan):
     assert batch.problem_count == 1
     assert "NUL character" in batch.rows[0]["problems"][0]
     assert not Observation.objects.filter(indicator=kpi("rnd_to_grdp_pct"), year=2025).exists()
+
+
+def test_a_batch_checked_before_the_compact_write_list_still_applies(busan):
+    content = csv_bytes([["busan-2", "rnd_to_grdp_pct", "2025", "2.05", "", "old batch"]])
+    batch = imports.create_import(user=busan.user, file_name="kpi.csv", content=content)
+    ImportBatch.objects.filter(pk=batch.pk).update(writes_data=None)  # as migration 0004 left it
+    imports.request_apply(batch_id=batch.pk, by=busan.user)
+    batch = imports.apply_import(batch_id=batch.pk, by=busan.user)
+    assert batch.state == ImportBatch.State.APPLIED and batch.rows_written == 1
+    saved = Observation.objects.get(indicator=kpi("rnd_to_grdp_pct"), year=2025)
+    assert (saved.value, saved.note) == (D("2.05"), "old batch")
+
+
+def test_a_kpi_deleted_after_the_preview_fails_the_batch_naming_its_line(busan):
+    content = csv_bytes(
+        [
+            ["busan-2", "rnd_to_grdp_pct", "2025", "2.05", "", ""],
+            ["busan-2", "se_talent_flow_index", "2025", "0.27", "", ""],
+        ]
+    )
+    batch = imports.create_import(user=busan.user, file_name="kpi.csv", content=content)
+    assert batch.problem_count == 0
+    kpi("se_talent_flow_index").delete()
+    imports.request_apply(batch_id=batch.pk, by=busan.user)
+    batch = imports.apply_import(batch_id=batch.pk, by=busan.user)
+    assert batch.state == ImportBatch.State.FAILED
+    assert batch.message.startswith(
+        "Nothing was saved. Line 3 (busan-2 / se_talent_flow_index, 2025)"
+    )
+    assert not Observation.objects.filter(indicator=kpi("rnd_to_grdp_pct"), year=2025).exists()
