@@ -554,6 +554,11 @@ class Chaos:
 
     def scenario_postgres(self) -> Outcome:
         secretariat = self.login("chaos-busan")
+        started = time.monotonic()
+        alone = secretariat.get(self.base + "/en/workspace/", timeout=60)
+        workspace_ms = (time.monotonic() - started) * 1000
+        if alone.status_code != 200:
+            raise RuntimeError(f"The workspace answered {alone.status_code}")
         # A cache-busting query string skips the page cache (keyed by the full path), so the
         # view runs; whether it then needs the database is what the outage shows.
         probes = [
@@ -581,7 +586,7 @@ class Chaos:
         ]
         for thread in threads:
             thread.start()
-        time.sleep(5)
+        time.sleep(10)
         say("  stopping PostgreSQL (pg_ctl stop -m fast) for 5 s under load…")
         down = time.monotonic()
         self.pg_ctl("-m", "fast", "-w", "stop")
@@ -593,53 +598,63 @@ class Chaos:
         stop.set()
         for thread in threads:
             thread.join(timeout=30)
+        with (OUT / "postgres-restart-samples.csv").open("w") as out:
+            out.write("url,sent_s_after_stop,ms,status\n")
+            for probe in probes:
+                for sample in probe.samples:
+                    out.write(
+                        f"{probe.label},{sample.start - down:.3f},{sample.ms:.0f},"
+                        f"{sample.status or sample.error}\n"
+                    )
 
         lines = [
             f"{len(probes)} client threads, one per URL, each request after the last (timeout "
-            "10 s). "
+            "30 s). "
             f"PostgreSQL was stopped (`pg_ctl stop -m fast`), left down 5 s, started again: "
             f"outage {up - down:.1f} s.",
             "",
             "| URL | median ms before | requests in outage | answered 200 in outage | failed "
-            "in outage (status) | failed: max ms | plain error page | first success after DB "
-            "back: sent / answered | failures after it |",
-            "|---|---|---|---|---|---|---|---|---|",
+            "in outage (status) | failed: max ms | plain error page | failed, sent after DB "
+            "back | last failure sent (s after DB back) | every later request 200 |",
+            "|---|---|---|---|---|---|---|---|---|---|",
         ]
         ok = True
-        worst_ms, worst_recovery, late_total = 0.0, 0.0, 0
+        worst_ms, worst_recovery, late_total = 0.0, float("-inf"), 0
         for probe in probes:
             during = [s for s in probe.samples if down <= s.start <= up]
             failed = [s for s in during if not s.ok]
             failed_ms = max((s.ms for s in failed), default=0.0)
             plain = all(s.plain for s in probe.samples if not s.ok)
             normal = percentile([s.ms for s in probe.samples if s.end < down and s.ok], 0.5)
-            after = [s for s in probe.samples if s.start >= up]
-            first = next((s for s in after if s.ok), None)
-            # Recovery is when the first request that succeeds was sent: how long it then
-            # takes is the page's own time (the signed-in workspace is a large page).
-            recovery = (first.start - up) if first else float("inf")
-            answered = (first.end - up) if first else float("inf")
-            late = [s for s in after if first and s.start > first.start and not s.ok]
+            # Recovered: no request sent later than this failed. (A client waits for each
+            # answer, so "the first success after the DB is back" would measure the page's own
+            # time; the signed-in workspace takes seconds.)
+            failures = [s for s in probe.samples if not s.ok]
+            last_failure = (failures[-1].start - up) if failures else float("-inf")
+            late = [s for s in probe.samples if s.start >= up and not s.ok]
+            later = [s for s in probe.samples if failures and s.start > failures[-1].start]
+            recovered = bool(later) and all(s.ok for s in later)
             exceptions = [s for s in probe.samples if s.status is None]
             statuses = Counter(s.status for s in failed)
             probe_ok = (
                 plain
                 and not exceptions
                 and failed_ms < FAILED_MAX_MS
-                and recovery <= RECOVERY_MAX_S
-                and not late
+                and last_failure <= RECOVERY_MAX_S
+                and (recovered or not failures)
                 and (failed or not probe.needs_db)  # the outage must show on the DB path
             )
             ok = ok and probe_ok
             worst_ms = max(worst_ms, failed_ms)
-            worst_recovery = max(worst_recovery, recovery)
+            worst_recovery = max(worst_recovery, last_failure)
             late_total += len(late)
             status_text = ", ".join(f"{n}× {status}" for status, n in sorted(statuses.items()))
             lines.append(
                 f"| {probe.label} | {normal:.0f} | {len(during)} | "
                 f"{sum(1 for s in during if s.ok)} | {len(failed)} ({status_text or '—'}) | "
-                f"{failed_ms:.0f} | {'yes' if plain else 'NO'} | {recovery:.2f} s / "
-                f"{answered:.2f} s | {len(late)} |"
+                f"{failed_ms:.0f} | {'yes' if plain else 'NO'} | {len(late)} | "
+                f"{last_failure:+.2f} | "
+                f"{'yes' if recovered else ('—' if not failures else 'NO')} ({len(later)}) |"
             )
             if exceptions:
                 lines.append(
@@ -658,11 +673,17 @@ class Chaos:
             '`{"error": {"code": "unavailable"}}`; `/readyz` answered 503. After the start, '
             "CONN_HEALTH_CHECKS replaced the broken persistent connections on the next "
             "request, with no restart of gunicorn.",
+            "",
+            f"The signed-in workspace (Busan's secretariat, national-scale data) takes "
+            f"{workspace_ms:.0f} ms alone, before the test (its median above is under "
+            "load, 0 when no request finished before the stop). Every request and its answer: "
+            "var/chaos/postgres-restart-samples.csv.",
         ]
         summary = (
             f"outage {up - down:.1f} s; failed requests answered in ≤ {worst_ms:.0f} ms "
-            f"(503 page); cached dashboard served {served}×; first success sent ≤ "
-            f"{worst_recovery:.2f} s after the DB was back, {late_total} failed after it"
+            f"(503 page); cached dashboard served {served}×; recovered by itself: "
+            f"{late_total} requests sent after the DB was back failed (last failure sent "
+            f"{worst_recovery:+.2f} s from then), all later ones 200"
         )
         return Outcome("2. PostgreSQL restart", ok, summary, lines)
 
@@ -1198,7 +1219,7 @@ class Probe:
             started = time.monotonic()
             try:
                 response = self.session.get(
-                    base + self.path(number), timeout=10, allow_redirects=False
+                    base + self.path(number), timeout=30, allow_redirects=False
                 )
             except requests.RequestException as error:
                 self.samples.append(
