@@ -653,7 +653,7 @@ class Chaos:
                 f"| {probe.label} | {normal:.0f} | {len(during)} | "
                 f"{sum(1 for s in during if s.ok)} | {len(failed)} ({status_text or '—'}) | "
                 f"{failed_ms:.0f} | {'yes' if plain else 'NO'} | {len(late)} | "
-                f"{last_failure:+.2f} | "
+                f"{f'{last_failure:+.2f}' if failures else '—'} | "
                 f"{'yes' if recovered else ('—' if not failures else 'NO')} ({len(later)}) |"
             )
             if exceptions:
@@ -867,7 +867,8 @@ class Chaos:
             f"A real `celery -A config worker` (prefork, concurrency 1) on the private Redis "
             f"and PostgreSQL; imports of {ROWS:,} rows uploaded through the web page; the "
             "moment to kill is picked from the import's progress counter (written to the "
-            "cache every 2,000 rows, while the rows themselves are still uncommitted).",
+            "cache after each chunk of rows, while the rows themselves are still "
+            "uncommitted).",
             "",
         ]
         ok = True
