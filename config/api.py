@@ -12,6 +12,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.renderers import BaseRenderer
 from rest_framework.response import Response
 
+from config.spreadsheets import safe_cell
 from indicators.services import ConflictError, WorkflowError
 
 
@@ -135,7 +136,7 @@ class CSVRenderer(BaseRenderer):
         out.write("\ufeff")  # Korean Excel needs the BOM to read UTF-8
         writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore")
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows({key: safe_cell(value) for key, value in row.items()} for row in rows)
         return out.getvalue().encode("utf-8")
 
     def _flat(self, item, prefix: str = "") -> dict:

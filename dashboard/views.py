@@ -6,6 +6,7 @@ from django.utils.text import slugify
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_safe
 
+from config.spreadsheets import safe_cell
 from dashboard import charts, queries, screens
 from indicators import queries as indicator_queries
 from indicators.cache import public_page
@@ -83,7 +84,7 @@ def chart_csv(request, kind):
     response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
     response.write("\ufeff")
     writer = csv.writer(response)
-    writer.writerow([str(column) for column in chart.columns])
+    writer.writerow([safe_cell(str(column)) for column in chart.columns])
     for row in chart.rows:
-        writer.writerow([charts.plain(cell) for cell in row])
+        writer.writerow([safe_cell(charts.plain(cell)) for cell in row])
     return response

@@ -22,6 +22,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from openpyxl.styles import Alignment, Font, PatternFill
 
+from config.spreadsheets import append_row, safe_cell, unquote
 from indicators.models import ImportBatch, Indicator, Observation, Status
 from indicators.permissions import is_ministry, may
 from indicators.services import (
@@ -167,7 +168,9 @@ def template_csv(rows: Iterable[dict]) -> bytes:
         value = row["value"]
         writer.writerow(
             [
-                row[c] if c != "value" else ("" if value is None else plain_number(value))
+                safe_cell(row[c])
+                if c != "value"
+                else ("" if value is None else plain_number(value))
                 for c in COLUMNS
             ]
         )
@@ -246,7 +249,7 @@ def template_xlsx(rows: Iterable[dict]) -> bytes:
             # A number cell; integral values as int so Excel shows "6", not "6.0".
             value = value.normalize()
             value = int(value) if value == value.to_integral_value() else value
-        sheet.append([row[c] if c != "value" else value for c in COLUMNS])
+        append_row(sheet, [row[c] if c != "value" else value for c in COLUMNS])
     bold = Font(bold=True)
     reference = PatternFill("solid", fgColor="EEF1F6")
     for index, name in enumerate(COLUMNS, start=1):
@@ -362,7 +365,7 @@ def _rows(lines: Iterable[tuple[int, list]], *, text_only: bool = False) -> list
     rows = []
     for number, values in lines:
         if text_only:
-            cells = [value.strip() for value in values]
+            cells = [_cell(value) for value in values]
             if not any(cells):
                 continue
         else:
@@ -418,7 +421,8 @@ def _cell(value) -> str | Decimal:
         return Decimal(format(value, ".15g"))
     if isinstance(value, int | Decimal):
         return Decimal(value)
-    return str(value).strip()
+    # Once per cell, never in _text (called again on read text): see config/spreadsheets.py.
+    return unquote(str(value).strip())
 
 
 def _text(cell) -> str:

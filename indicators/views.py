@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
+from config.spreadsheets import safe_cell
 from indicators import queries, services
 from indicators.models import Indicator, Observation, Status
 from indicators.permissions import is_ministry, may, require_role
@@ -280,7 +281,16 @@ def export_observations(request):
         buffer = ["\ufeff" + writer.writerow(["plan", "region", "kpi", "year", "value", "source"])]
         for plan, region, kpi, year, value, source in rows:
             buffer.append(
-                writer.writerow([plan, region or "", kpi, year, plain_number(value), source])
+                writer.writerow(
+                    [
+                        safe_cell(plan),
+                        safe_cell(region or ""),
+                        safe_cell(kpi),
+                        year,
+                        plain_number(value),
+                        safe_cell(source),
+                    ]
+                )
             )
             if len(buffer) >= 1000:
                 yield "".join(buffer)

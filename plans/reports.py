@@ -20,6 +20,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy
 from openpyxl.styles import Alignment, Font, PatternFill
 
+from config.spreadsheets import append_row
 from dashboard.charts import STATUS_LABELS, STATUS_STYLE, status_label
 from indicators import progress
 from indicators.models import Direction, Indicator, Observation
@@ -262,7 +263,7 @@ def _sheet(book, title: str, columns: list[Col], rows: list[list]) -> None:
         sheet.column_dimensions[cell.column_letter].width = column.width
     sheet.freeze_panes = "A2"
     for row in rows:
-        sheet.append([_number(v.value) if isinstance(v, Num) else v for v in row])
+        append_row(sheet, [_number(v.value) if isinstance(v, Num) else v for v in row])
         for index, value in enumerate(row, start=1):
             cell = sheet.cell(row=sheet.max_row, column=index)
             if isinstance(value, Num):
@@ -296,7 +297,7 @@ def _summary(book, data: ReportData) -> None:
     if plan.provisional:
         rows.append(("", f"이 계획은 {PROVISIONAL} 상태입니다. This plan is provisional."))
     for label, value in rows:
-        sheet.append([label, value])
+        append_row(sheet, [label, value])
         sheet.cell(row=sheet.max_row, column=1).font = BOLD
         sheet.cell(row=sheet.max_row, column=2).alignment = WRAP
     sheet.append([])
