@@ -364,10 +364,11 @@ def _rows(lines: Iterable[tuple[int, list]], *, text_only: bool = False) -> list
     columns = None
     rows = []
     for number, values in lines:
-        if text_only:
-            cells = [_cell(value) for value in values]
+        if text_only:  # the fast path of _cell for text
+            cells = [value.strip() for value in values]
             if not any(cells):
                 continue
+            cells = [unquote(cell) if cell[:1] == "'" else cell for cell in cells]
         else:
             cells = [_cell(value) for value in values]
             if all(cell == "" for cell in cells):
