@@ -1,4 +1,5 @@
 import django_filters
+from django.db.models import BigIntegerField
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -65,7 +66,13 @@ class IndicatorViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class ObservationFilter(django_filters.FilterSet):
-    indicator = django_filters.NumberFilter(field_name="indicator_id")
+    # Bounded by the id column's range: SQLite cannot even compare a larger number with it
+    # (OverflowError, a 500); out of range is a 400 like any other bad filter.
+    indicator = django_filters.NumberFilter(
+        field_name="indicator_id",
+        min_value=-BigIntegerField.MAX_BIGINT - 1,
+        max_value=BigIntegerField.MAX_BIGINT,
+    )
     plan = django_filters.CharFilter(field_name="indicator__plan__key")
     region = django_filters.CharFilter(field_name="indicator__plan__region_id")
     year = django_filters.NumberFilter()

@@ -372,3 +372,17 @@ def test_anonymous_reads_are_cached_and_a_token_caller_gets_fresh_data(
         busan_api.post(f"/api/v1/observations/{created['id']}/submit/")
         ministry_api.post(f"/api/v1/observations/{created['id']}/approve/")
     assert api.get("/api/v1/observations/?year=2025").json()["count"] == 1  # next request
+
+
+@pytest.mark.parametrize(
+    "indicator", ["-1.7976931348623155e+308", "99999999999999999999", "9223372036854775808"]
+)
+def test_a_kpi_filter_beyond_the_id_range_is_refused_not_a_server_error(api, indicator):
+    # Found by schemathesis: SQLite cannot compare such a number with an id column and raised
+    # OverflowError (a 500); PostgreSQL answered an empty list. Now both refuse it the same way.
+    response = api.get("/api/v1/observations/", {"indicator": indicator})
+
+    assert response.status_code == 400
+    assert list(response.json()["error"]["fields"]) == ["indicator"]
+    largest = api.get("/api/v1/observations/", {"indicator": "9223372036854775807"})
+    assert largest.status_code == 200 and largest.json()["count"] == 0
