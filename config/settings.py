@@ -241,7 +241,17 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Fail fast when the broker is down: the page then says so instead of hanging.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+    # Queueing a job does not retry a refused connection: the page says at once (ms, not 2 s)
+    # that jobs are unavailable. Workers reconnect by their own broker_connection_* settings.
+    "max_retries": 0,
+    # A job whose worker died unacknowledged goes to another worker after this long (Redis's
+    # default is an hour, during which an import would show "saving" for nothing). Longer
+    # than any job: a 100,000-row import takes seconds. Jobs are safe to run twice.
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 600),
+}
 CELERY_BEAT_SCHEDULE = {
     "send-reminders": {
         "task": "indicators.tasks.send_reminders",
