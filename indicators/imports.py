@@ -478,14 +478,14 @@ class _CheckContext:
 
     def name(self, indicator: Indicator) -> str:
         # Once per KPI, not once per row: the name depends on the active language.
-        if indicator.pk not in self.names:
-            self.names[indicator.pk] = indicator.name
-        return self.names[indicator.pk]
+        if indicator.id not in self.names:
+            self.names[indicator.id] = indicator.name
+        return self.names[indicator.id]
 
     def entry_years(self, indicator: Indicator) -> range:
-        if indicator.pk not in self.years:
-            self.years[indicator.pk] = indicator.entry_years
-        return self.years[indicator.pk]
+        if indicator.id not in self.years:
+            self.years[indicator.id] = indicator.entry_years
+        return self.years[indicator.id]
 
 
 def _indicators_by_key(plan_keys: set[str]) -> dict[tuple[str, str], Indicator]:
@@ -506,7 +506,7 @@ def _check_row(row: dict, context: _CheckContext) -> RowCheck:
         kpi_name=context.name(indicator) if indicator else "",
         source=_text(row.get("source")),
         note=note,
-        indicator_id=indicator.pk if indicator else None,
+        indicator_id=indicator.id if indicator else None,
     )
     years = context.entry_years(indicator) if indicator else None
     year, year_problem = _year(row.get("year"), years)
@@ -525,7 +525,7 @@ def _check_row(row: dict, context: _CheckContext) -> RowCheck:
             % {"plan": plan_key, "kpi": kpi_key}
         )
     else:
-        allowed = context.may_enter[indicator.pk]
+        allowed = context.may_enter[indicator.id]
         if not allowed:
             problems.append(_not_yours(indicator, ministry=context.ministry))
     if year_problem:
@@ -554,7 +554,7 @@ def _check_row(row: dict, context: _CheckContext) -> RowCheck:
 
     check.action = Action.CREATE
     if allowed and year is not None and not year_problem:
-        observation = context.existing.get((indicator.pk, year))
+        observation = context.existing.get((indicator.id, year))
         if observation is not None:
             check.version = observation.version
             current = (observation.value, observation.source, observation.note)
@@ -673,13 +673,22 @@ def check_import(*, batch_id: int) -> ImportBatch:
             message=_("The file could not be checked because of an internal error."),
         )
         raise
+    rows = [check.to_json() for check in checks]
     ImportBatch.objects.filter(pk=batch.pk, state=ImportBatch.State.CHECKING).update(
-        rows_data=ImportBatch.pack_rows([check.to_json() for check in checks]),
+        rows_data=ImportBatch.pack_rows(rows),
         writes_data=ImportBatch.pack_rows(
             [
-                [c.line, c.indicator_id, c.year, plain_number(c.value), c.source, c.note, c.version]
-                for c in checks
-                if c.writes
+                [
+                    d["line"],
+                    d["indicator_id"],
+                    d["year"],
+                    d["value"],
+                    d["source"],
+                    d["note"],
+                    d["version"],
+                ]
+                for d, check in zip(rows, checks, strict=True)
+                if check.writes
             ]
         ),
         rows_checked=len(checks),

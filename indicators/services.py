@@ -9,6 +9,7 @@ and records who and why in the history.
 import datetime
 import io
 import math
+import re
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 
@@ -58,6 +59,10 @@ def _check_version(observation: Observation, version) -> None:
         )
 
 
+# Up to MAX_INTEGER_DIGITS digits before and MAX_DECIMALS after the point, ASCII only.
+_PLAIN_VALUE = re.compile(r"-?[0-9]{1,14}(?:\.[0-9]{1,6})?")
+
+
 def parse_value(raw) -> Decimal:
     """A KPI value from text or number, as Decimal; ValidationError with a clear message."""
     if isinstance(raw, Decimal):
@@ -66,6 +71,8 @@ def parse_value(raw) -> Decimal:
         text = str(raw if raw is not None else "").strip().replace(",", "")
         if not text:
             raise ValidationError(_("Enter a value."), code="required")
+        if _PLAIN_VALUE.fullmatch(text):  # the common case, within the limits by its form
+            return Decimal(text)
         try:
             value = Decimal(text)
         except InvalidOperation:
@@ -76,9 +83,10 @@ def parse_value(raw) -> Decimal:
         raise ValidationError(
             _("“%(value)s” is not a number."), code="invalid", params={"value": raw}
         )
-    _sign, digits, exponent = value.as_tuple()
-    decimals = max(0, -exponent)
-    if decimals > MAX_DECIMALS or len(digits) - decimals > MAX_INTEGER_DIGITS:
+    decimals = max(0, -value.as_tuple().exponent)
+    # adjusted() is the power of ten of the first digit: 1E+20 has 21 digits before the point.
+    integer_digits = value.adjusted() + 1 if value else 0
+    if decimals > MAX_DECIMALS or integer_digits > MAX_INTEGER_DIGITS:
         raise ValidationError(
             _("Use at most %(digits)s digits before and %(decimals)s after the decimal point."),
             code="invalid",
@@ -385,7 +393,7 @@ def save_observations(*, entries: list[dict], by, progress=None) -> int:
     written = created = 0
     for start in range(0, len(entries), BULK_CHUNK):
         chunk = entries[start : start + BULK_CHUNK]
-        indicator_ids = {entry["indicator"].pk for entry in chunk}
+        indicator_ids = {entry["indicator"].id for entry in chunk}
         existing = {
             (o.indicator_id, o.year): o
             for o in Observation.objects.select_for_update(of=("self",))
@@ -395,22 +403,22 @@ def save_observations(*, entries: list[dict], by, progress=None) -> int:
         creates, updates = [], []
         for offset, entry in enumerate(chunk):
             position, indicator = start + offset, entry["indicator"]
-            if indicator.pk not in allowed:
-                allowed[indicator.pk] = may(by, "indicators.enter_value", indicator)
-                years[indicator.pk] = indicator.entry_years
-            if not allowed[indicator.pk]:
+            if indicator.id not in allowed:
+                allowed[indicator.id] = may(by, "indicators.enter_value", indicator)
+                years[indicator.id] = indicator.entry_years
+            if not allowed[indicator.id]:
                 raise EntryError(position, _("You may not do this for this KPI."))
-            if entry["year"] not in years[indicator.pk]:
+            if entry["year"] not in years[indicator.id]:
                 raise EntryError(
                     position, _("%(year)s is outside this KPI's years.") % {"year": entry["year"]}
                 )
-            observation = existing.get((indicator.pk, entry["year"]))
+            observation = existing.get((indicator.id, entry["year"]))
             if observation is None:
                 if entry["version"] is not None:
                     raise EntryError(position, _("This value was deleted since you read it."))
                 creates.append(
                     {
-                        "indicator_id": indicator.pk,
+                        "indicator_id": indicator.id,
                         "year": entry["year"],
                         "value": entry["value"],
                         "source": entry["source"],
@@ -473,7 +481,7 @@ def save_observations(*, entries: list[dict], by, progress=None) -> int:
         # (to the microsecond; values created by others or earlier cannot match).
         _copy_to_history(
             Observation.objects.filter(
-                indicator_id__in={entry["indicator"].pk for entry in entries},
+                indicator_id__in={entry["indicator"].id for entry in entries},
                 version=1,
                 entered_by=by,
                 entered_at=now,

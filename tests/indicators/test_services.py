@@ -368,3 +368,27 @@ def test_an_administrator_without_a_role_neither_enters_nor_reviews_values(
     services.submit_observation(observation=observation, by=busan.user)
     with pytest.raises(PermissionDenied):
         services.approve_observation(observation=observation, by=root)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("12345678901234", D("12345678901234")),
+        ("-0.000001", D("-0.000001")),
+        ("1,234.5", D("1234.5")),
+        (" 2.05 ", D("2.05")),
+        ("1e3", D("1E+3")),
+        ("000000000000000001", D("1")),
+        ("１２", D("12")),  # full-width digits, as a Korean keyboard may type them
+    ],
+)
+def test_values_within_the_limits_parse_exactly(text, expected):
+    assert services.parse_value(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text", ["123456789012345", "1.1234567", "NaN", "Infinity", "1e20", "1E14", "abc"]
+)
+def test_values_beyond_the_limits_or_not_numbers_are_refused(text):
+    with pytest.raises(ValidationError):
+        services.parse_value(text)
