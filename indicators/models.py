@@ -3,6 +3,7 @@ from decimal import Decimal
 
 import orjson
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Prefetch, Q
 from django.urls import reverse
@@ -134,6 +135,31 @@ class Indicator(Bilingual, models.Model):
 
     def get_absolute_url(self):
         return reverse("kpi_detail", args=[self.plan.key, self.key])
+
+    def clean(self):
+        # A target against the KPI's direction makes every status meaningless (an "increase"
+        # KPI aiming lower would rate any fall as progress).
+        base, target = self.baseline_value, self.target_value
+        if base is None or target is None:
+            return
+        if (self.direction == Direction.INCREASE and target < base) or (
+            self.direction == Direction.DECREASE and target > base
+        ):
+            raise ValidationError(
+                {
+                    "target_value": _(
+                        "The target goes against the KPI's direction (%(direction)s): from "
+                        "%(baseline)s it must be %(way)s."
+                    )
+                    % {
+                        "direction": self.get_direction_display(),
+                        "baseline": base,
+                        "way": _("at least the baseline")
+                        if self.direction == Direction.INCREASE
+                        else _("at most the baseline"),
+                    }
+                }
+            )
 
     @property
     def entry_years(self) -> range:

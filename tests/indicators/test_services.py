@@ -392,3 +392,18 @@ def test_values_within_the_limits_parse_exactly(text, expected):
 def test_values_beyond_the_limits_or_not_numbers_are_refused(text):
     with pytest.raises(ValidationError):
         services.parse_value(text)
+
+
+def test_a_target_against_the_kpis_direction_is_refused(rank, rnd, ministry):
+    # rank: lower is better, from 9 in 2021; R&D/GRDP: higher is better, from 1.85.
+    with pytest.raises(ValidationError) as caught:
+        services.revise_target(
+            indicator=rank, target_year=2027, target_value="12", reason="오기", by=ministry.user
+        )
+    assert "target_value" in caught.value.message_dict
+    with pytest.raises(ValidationError):
+        services.revise_target(
+            indicator=rnd, target_year=2027, target_value="1.5", reason="오기", by=ministry.user
+        )
+    rank.refresh_from_db()
+    assert rank.target_value == D("5")
