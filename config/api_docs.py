@@ -13,6 +13,7 @@ DESCRIPTIONS = {
     "unknown `format`.",
     409: "`stale_version`: changed by someone else since read (nothing was written); "
     "`invalid_state`: the value's workflow state does not allow this.",
+    415: "The body is not JSON (send `Content-Type: application/json`).",
     429: "Too many requests from an anonymous caller; slow down or authenticate.",
 }
 
@@ -23,9 +24,9 @@ class AutoSchema(openapi.AutoSchema):
         if self.method == "GET":
             codes = [400, 404, 429] if self._is_list_view() else [404, 429]
         elif self._is_create_operation():
-            codes = [400, 401, 403, 404, 429]
+            codes = [400, 401, 403, 404, 415, 429]
         else:
-            codes = [400, 401, 403, 404, 409, 429]
+            codes = [400, 401, 403, 404, 409, 415, 429]
         for code in codes:
             responses.setdefault(
                 str(code),
