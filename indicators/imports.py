@@ -823,8 +823,16 @@ def _write(batch: ImportBatch, by) -> int:
     except EntryError as error:
         raise _RowFailed(_row_check(batch, writes[error.position][0]), error.message) from error
     except IntegrityError as error:
+        # save_observations ran in a savepoint, so the transaction can still look: the first
+        # new value whose KPI and year exist now is the one someone else entered.
+        taken = set(
+            Observation.objects.filter(
+                indicator_id__in={w[1] for w in writes}, year__in={w[2] for w in writes}
+            ).values_list("indicator_id", "year")
+        )
+        line = next((w[0] for w in writes if w[6] is None and (w[1], w[2]) in taken), writes[0][0])
         raise _RowFailed(
-            _row_check(batch, writes[0][0]),
+            _row_check(batch, line),
             _("Someone else entered a value for this KPI and year after your preview."),
         ) from error
 

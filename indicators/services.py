@@ -394,12 +394,17 @@ def save_observations(*, entries: list[dict], by, progress=None) -> int:
     for start in range(0, len(entries), BULK_CHUNK):
         chunk = entries[start : start + BULK_CHUNK]
         indicator_ids = {entry["indicator"].id for entry in chunk}
-        existing = {
-            (o.indicator_id, o.year): o
-            for o in Observation.objects.select_for_update(of=("self",))
-            .filter(indicator_id__in=indicator_ids, year__in={e["year"] for e in chunk})
-            .order_by()
-        }
+        existing = {}
+        # Values read when checked are locked and compared. A chunk of new values only needs
+        # no lookup: the unique (KPI, year) index refuses a value someone created meanwhile
+        # (IntegrityError; the caller finds which).
+        if any(entry["version"] is not None for entry in chunk):
+            existing = {
+                (o.indicator_id, o.year): o
+                for o in Observation.objects.select_for_update(of=("self",))
+                .filter(indicator_id__in=indicator_ids, year__in={e["year"] for e in chunk})
+                .order_by()
+            }
         creates, updates = [], []
         for offset, entry in enumerate(chunk):
             position, indicator = start + offset, entry["indicator"]
@@ -563,9 +568,10 @@ def _insert_rows(model, rows: list[dict], shared: dict) -> None:
             text = "".join(
                 "\t".join([_copy_text(row[name]) for name in per_row]) + tail for row in rows
             )
-            cursor.cursor.copy_expert(
-                f"COPY {table} ({columns}) FROM STDIN", io.StringIO(text), size=1 << 20
-            )
+            with connection.wrap_database_errors:  # psycopg2's errors as Django's
+                cursor.cursor.copy_expert(
+                    f"COPY {table} ({columns}) FROM STDIN", io.StringIO(text), size=1 << 20
+                )
         else:
             marks = ", ".join(["%s"] * len(names))
             cursor.executemany(
