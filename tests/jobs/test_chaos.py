@@ -8,7 +8,6 @@ are still uncommitted). `make chaos` does the same on PostgreSQL under load.
 
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -17,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import require_redis
+
 BASE_DIR = Path(__file__).resolve().parents[2]
 REDIS_HOST, REDIS_PORT, REDIS_DB = "127.0.0.1", 6379, 12
 REDIS_URL = f"redis://{REDIS_HOST}:{REDIS_PORT}/{REDIS_DB}"
@@ -24,14 +25,6 @@ PASSWORD = "chaos-test-password"
 YEARS, KPIS = 20, 2000
 ROWS = YEARS * KPIS
 PLANS = [f"chaos-{test}{attempt}" for test in "ab" for attempt in (1, 2, 3)]
-
-
-def redis_is_up() -> bool:
-    try:
-        with socket.create_connection((REDIS_HOST, REDIS_PORT), timeout=1):
-            return True
-    except OSError:
-        return False
 
 
 class Site:
@@ -228,11 +221,7 @@ class Site:
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    if not redis_is_up():
-        message = f"Redis is not running on {REDIS_HOST}:{REDIS_PORT}"
-        if os.environ.get("CI"):
-            pytest.fail(message)  # CI must prove the real-worker path
-        pytest.skip(message)
+    require_redis(REDIS_HOST, REDIS_PORT)
     site = Site(tmp_path_factory.mktemp("chaos"), f"rstplan-chaos-test-{os.getpid()}")
     site.manage("migrate", "--noinput", "-v0")
     site.manage("load_seed", "-v0")

@@ -7,7 +7,6 @@ and waits for the worker to finish them.
 """
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -15,26 +14,16 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import require_redis
+
 BASE_DIR = Path(__file__).resolve().parents[2]
 REDIS = ("127.0.0.1", 6379)
 PASSWORD = "worker-test-password"
 
 
-def redis_is_up() -> bool:
-    try:
-        with socket.create_connection(REDIS, timeout=1):
-            return True
-    except OSError:
-        return False
-
-
 @pytest.fixture(scope="module")
 def worker_site(tmp_path_factory):
-    if not redis_is_up():
-        message = "Redis is not running on 127.0.0.1:6379"
-        if os.environ.get("CI"):
-            pytest.fail(message)  # CI must prove the real-worker path
-        pytest.skip(message)
+    require_redis(*REDIS)
     tmp = tmp_path_factory.mktemp("worker")
     queue = f"rstplan-test-{os.getpid()}"
     env = {
