@@ -782,19 +782,7 @@ def _problems_message() -> str:
 
 def _write(batch: ImportBatch, by) -> int:
     """Write the batch's rows that create or update a value (`ImportBatch.writes`)."""
-    if batch.writes_data is not None:
-        writes = batch.writes
-    else:  # a batch checked before the compact list existed
-        rows = ImportBatch.objects.get(pk=batch.pk).rows
-        by_key = _indicators_by_key({data["plan"] for data in rows})
-        writes = []
-        for d in rows:
-            if d["action"] in WRITES and not d["problems"]:
-                indicator = by_key.get((d["plan"], d["kpi"]))
-                pk = indicator.pk if indicator else None
-                writes.append(
-                    [d["line"], pk, d["year"], d["value"], d["source"], d["note"], d["version"]]
-                )
+    writes = batch.writes
     indicators = Indicator.objects.select_related("plan", "plan__region", "unit").in_bulk(
         {write[1] for write in writes if write[1] is not None}
     )

@@ -1,11 +1,14 @@
 import csv
 import dataclasses
 import html
+import importlib
 import io
 from decimal import Decimal
+from types import SimpleNamespace
 
 import openpyxl
 import pytest
+from django.apps import apps as django_apps
 from django.contrib.auth import get_user_model
 from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -700,7 +703,11 @@ def test_a_nul_character_is_a_problem_of_its_row_not_a_failed_write(busan):
 def test_a_batch_checked_before_the_compact_write_list_still_applies(busan):
     content = csv_bytes([["busan-2", "rnd_to_grdp_pct", "2025", "2.05", "", "old batch"]])
     batch = imports.create_import(user=busan.user, file_name="kpi.csv", content=content)
+    written = ImportBatch.objects.get(pk=batch.pk).writes
     ImportBatch.objects.filter(pk=batch.pk).update(writes_data=None)  # as migration 0004 left it
+    migration = importlib.import_module("indicators.migrations.0005_import_writes")
+    migration.fill_writes(django_apps, SimpleNamespace(connection=connection))
+    assert ImportBatch.objects.get(pk=batch.pk).writes == written
     imports.request_apply(batch_id=batch.pk, by=busan.user)
     batch = imports.apply_import(batch_id=batch.pk, by=busan.user)
     assert batch.state == ImportBatch.State.APPLIED and batch.rows_written == 1
