@@ -83,7 +83,7 @@ MANIFEST = "manifest.json"
 CHUNK = 2000
 
 # Apps whose every model is kept (the many-to-many and history tables included).
-KEPT_APPS = ("auth", "authtoken", "admin", "regions", "plans", "indicators", "dashboard")
+KEPT_APPS = ("auth", "authtoken", "admin", "regions", "plans", "indicators", "imports", "dashboard")
 # Models deliberately left out, with the reason (see the module docstring).
 LEFT_OUT = {
     "contenttypes.contenttype": "created by migrate; referred to by natural key",
@@ -708,7 +708,7 @@ def import_all(
         ) from None
     report.written = True
     report.seconds = time.monotonic() - started
-    from indicators.cache import public_data_changed
+    from core.cache import public_data_changed
 
     public_data_changed()  # cached pages show the old data: make them stale
     return report

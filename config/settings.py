@@ -79,23 +79,27 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
+    # Our apps, lowest layer first: each imports only those above it in this list
+    # (tests/test_layers.py; CONTRIBUTING.md explains the layers).
+    "core",
     "regions",
     "plans",
     "indicators",
+    "imports",
     "dashboard",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "config.security.ContentSecurityPolicyMiddleware",
+    "core.security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "config.security.RequestSizeLimitMiddleware",
+    "core.security.RequestSizeLimitMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "indicators.cache.PublicAPICacheMiddleware",
+    "core.cache.PublicAPICacheMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -137,7 +141,7 @@ if REDIS_URL:
     CACHES = {
         "default": {
             # Redis down means "no cache" (pages rebuild), never an error page.
-            "BACKEND": "config.cache.ResilientRedisCache",
+            "BACKEND": "core.redis_cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
@@ -186,7 +190,7 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 
 # Spreadsheet uploads: the largest file accepted. Files up to that size stay in memory (never
 # a temporary file on disk) and go to the database (ImportBatch.content), never to MEDIA.
-# A body larger than that is refused by config.security.RequestSizeLimitMiddleware.
+# A body larger than that is refused by core.security.RequestSizeLimitMiddleware.
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 10 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = IMPORT_MAX_BYTES + 256 * 1024  # the file and the form around it
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # Django's default for non-file fields, stated here
@@ -207,7 +211,7 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATICFILES_FINDERS = [
     "django.contrib.staticfiles.finders.FileSystemFinder",
     "django.contrib.staticfiles.finders.AppDirectoriesFinder",
-    "dashboard.staticfiles.PlotlyFinder",
+    "core.staticfiles.PlotlyFinder",
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -252,6 +256,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     # than any job: a 100,000-row import takes seconds. Jobs are safe to run twice.
     "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 600),
 }
+# Jobs queued (by name) when public figures change: core.cache cannot import the pages above it.
+PUBLIC_DATA_CHANGED_JOBS = ["dashboard.tasks.refresh_dashboard_cache"]
 CELERY_BEAT_SCHEDULE = {
     "send-reminders": {
         "task": "indicators.tasks.send_reminders",
@@ -270,16 +276,16 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
-        "config.api.CSVRenderer",
+        "core.api.CSVRenderer",
     ],  # people browse the API in Swagger UI (/api/docs/); every output is in the schema
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "config.api.Pagination",
+    "DEFAULT_PAGINATION_CLASS": "core.api.Pagination",
     "PAGE_SIZE": 100,
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"anon": env_str("API_ANON_RATE", "600/minute")},
-    "EXCEPTION_HANDLER": "config.api.exception_handler",
+    "EXCEPTION_HANDLER": "core.api.exception_handler",
     "NUM_PROXIES": NUM_PROXIES or None,
-    "DEFAULT_SCHEMA_CLASS": "config.api_docs.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "core.api_docs.AutoSchema",
     "COERCE_DECIMAL_TO_STRING": True,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }

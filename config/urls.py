@@ -9,7 +9,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from config.api import not_found as api_not_found
+from core.api import not_found as api_not_found
 from dashboard import views as dashboard_views
 from plans import report_views
 from plans import views as plan_views
@@ -39,7 +39,7 @@ def readyz(request):
     return HttpResponse("ok", content_type="text/plain")
 
 
-handler500 = "config.errors.server_error"
+handler500 = "core.error_pages.server_error"
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
@@ -80,6 +80,7 @@ urlpatterns += i18n_patterns(
     path("charts/<slug:kind>/", dashboard_views.chart_embed, name="chart_embed"),
     path("charts/<slug:kind>/data.csv", dashboard_views.chart_csv, name="chart_csv"),
     path("", include("indicators.urls")),
+    path("", include("imports.urls")),
     path("account/", region_views.account, name="account"),
     path("login/", auth_views.LoginView.as_view(authentication_form=LoginForm), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -12,8 +12,8 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.renderers import BaseRenderer
 from rest_framework.response import Response
 
-from config.spreadsheets import safe_cell
-from indicators.services import ConflictError, WorkflowError
+from core.errors import ConflictError, WorkflowError
+from core.spreadsheets import safe_cell
 
 
 class Pagination(PageNumberPagination):

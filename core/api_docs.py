@@ -3,7 +3,7 @@
 from drf_spectacular import openapi
 from drf_spectacular.utils import OpenApiResponse
 
-from config.api import ErrorSerializer
+from core.api import ErrorSerializer
 
 DESCRIPTIONS = {
     400: "Invalid input or filter; `error.fields` says which field and why.",

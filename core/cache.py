@@ -7,6 +7,7 @@ and a background job warms the cache again. Local memory by default, Redis in pr
 (REDIS_URL), where every web process shares the version.
 """
 
+import functools
 import hashlib
 import threading
 import time
@@ -14,7 +15,11 @@ from collections import OrderedDict
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
+from django.http import HttpResponse
 from django.utils.translation import get_language
+
+from core.jobs import JobsUnavailable, enqueue_named
 
 VERSION_KEY = "public-data-version"
 TIMEOUT = 24 * 3600
@@ -97,20 +102,20 @@ def invalidate() -> None:
 
 
 def public_data_changed() -> None:
-    """On commit: stale the cache now, and warm it again in the background."""
-    from django.db import transaction
+    """On commit: stale the cache now, and queue the jobs that warm it again.
+
+    This module knows no page: the jobs are named by `settings.PUBLIC_DATA_CHANGED_JOBS`
+    (the dashboards' refresh job), so the layers above react without being imported here."""
 
     def after_commit():
         invalidate()
         if settings.CELERY_TASK_ALWAYS_EAGER:
             return  # no worker: warming inline would only slow the request; pages rebuild
-        from config.jobs import JobsUnavailable, enqueue
-        from indicators.tasks import refresh_dashboard_cache
-
-        try:
-            enqueue(refresh_dashboard_cache)
-        except JobsUnavailable:
-            pass  # the cache is stale already; pages rebuild it on demand
+        for name in settings.PUBLIC_DATA_CHANGED_JOBS:
+            try:
+                enqueue_named(name)
+            except JobsUnavailable:
+                pass  # the cache is stale already; pages rebuild it on demand
 
     transaction.on_commit(after_commit)
 
@@ -128,17 +133,13 @@ def public_page(view):
     """Serve an anonymous visitor's GET of a public page from the cache (per data version,
     language and full path). Signed-in users, and anyone with a session or a flash message
     waiting, always get a fresh page: it would show something of theirs."""
-    import functools
-
-    from django.conf import settings as django_settings
-    from django.http import HttpResponse
 
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
         personal = (
             request.method != "GET"
             or "messages" in request.COOKIES
-            or django_settings.SESSION_COOKIE_NAME in request.COOKIES
+            or settings.SESSION_COOKIE_NAME in request.COOKIES
         )
         if personal or request.user.is_authenticated:
             return view(request, *args, **kwargs)
@@ -172,10 +173,8 @@ class PublicAPICacheMiddleware:
     PREFIX = "/api/v1/"
 
     def __init__(self, get_response):
-        from django.conf import settings as django_settings
-
         self.get_response = get_response
-        self.session_cookie = django_settings.SESSION_COOKIE_NAME
+        self.session_cookie = settings.SESSION_COOKIE_NAME
 
     def __call__(self, request):
         if (
@@ -185,8 +184,6 @@ class PublicAPICacheMiddleware:
             or self.session_cookie in request.COOKIES
         ):
             return self.get_response(request)
-        from django.http import HttpResponse
-
         key = _key("api", request.META.get("HTTP_ACCEPT", ""), request.get_full_path())
         hit = _read(key)
         if hit is not None:

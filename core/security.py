@@ -22,7 +22,7 @@ from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
-from dashboard.staticfiles import plotly_js
+from core.staticfiles import plotly_js
 
 POLICY = {
     "default-src": "'self'",

@@ -5,8 +5,8 @@ Views render these; the refresh job calls `warm_cache` after public figures chan
 
 from django.utils import translation
 
+from core.cache import cached
 from dashboard import charts, queries
-from indicators.cache import cached
 from regions.models import Region
 
 

@@ -6,10 +6,10 @@ from django.utils.text import slugify
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_safe
 
-from config.spreadsheets import safe_cell
+from core.cache import public_page
+from core.spreadsheets import safe_cell
 from dashboard import charts, queries, screens
 from indicators import queries as indicator_queries
-from indicators.cache import public_page
 from indicators.permissions import may
 
 

@@ -1,9 +1,9 @@
 """Checks of an uploaded spreadsheet before anything is kept: size, type and shape.
 
 The upload page calls `check_upload` first; when it refuses, nothing is written (no batch, no
-file anywhere). What it guarantees to the parser (indicators/imports.py, run later by a job):
+file anywhere). What it guarantees to the parser (imports/reading.py, run later by a job):
 
-- size: at most `settings.IMPORT_MAX_BYTES` (as `imports.MAX_BYTES`);
+- size: at most `settings.IMPORT_MAX_BYTES` (as `reading.MAX_BYTES`);
 - type, by the name AND by the content: a `.csv` is text (UTF-8 or CP949, no NUL or other
   control bytes, not markup); an `.xlsx` is a ZIP holding the OOXML parts of an Excel workbook
   (not a macro-enabled one), so a renamed program, web page or old `.xls` is refused;
@@ -28,8 +28,8 @@ from xml.parsers import expat
 
 from django.utils.translation import gettext as _
 
-from indicators import imports
-from indicators.imports import MAX_ROWS, ImportFileError
+from imports import reading
+from imports.reading import MAX_ROWS, ImportFileError
 
 EXTENSIONS = (".xlsx", ".csv")
 XLSX_MAIN = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
@@ -60,7 +60,7 @@ CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 def check_upload(*, file_name: str, content: bytes) -> None:
     """Raise ImportFileError when the file must not be kept; return when it may be."""
-    limit = imports.MAX_BYTES  # settings.IMPORT_MAX_BYTES
+    limit = reading.MAX_BYTES  # settings.IMPORT_MAX_BYTES
     if len(content) > limit:
         raise ImportFileError(
             _("The file is larger than %(size)s MB. Split it into smaller files.")

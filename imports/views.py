@@ -1,4 +1,4 @@
-"""Pages of the spreadsheet round trip (thin: the work is in indicators/imports.py)."""
+"""Pages of the spreadsheet round trip (thin: the work is in imports/services.py)."""
 
 from django import forms
 from django.contrib import messages
@@ -11,11 +11,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_safe
 
-from config.jobs import JobsUnavailable, enqueue
-from indicators import imports, tasks, uploads
-from indicators.models import ImportBatch
+from core.errors import WorkflowError
+from core.jobs import JobsUnavailable, enqueue
+from imports import queries as import_queries
+from imports import reading, tasks, uploads
+from imports import services as import_services
+from imports import template as value_template
+from imports.models import ImportBatch
 from indicators.permissions import require_role
-from indicators.services import WorkflowError
 
 # A preview of a 100,000-row file would be a page nobody can use; the counts tell the rest.
 ROWS_SHOWN = 500
@@ -28,9 +31,9 @@ class UploadForm(forms.Form):
     )
 
     def clean_file(self):
-        """Size, type and shape (indicators/uploads.py), before anything is kept."""
+        """Size, type and shape (imports/uploads.py), before anything is kept."""
         upload = self.cleaned_data["file"]
-        if upload.size > imports.MAX_BYTES:  # settings.IMPORT_MAX_BYTES; refused unread
+        if upload.size > reading.MAX_BYTES:  # settings.IMPORT_MAX_BYTES; refused unread
             raise forms.ValidationError(
                 _("The file is larger than %(size)s MB. Split it into smaller files.")
                 % {"size": max_megabytes()}
@@ -38,14 +41,14 @@ class UploadForm(forms.Form):
         content = upload.read()
         try:
             uploads.check_upload(file_name=upload.name, content=content)
-        except imports.ImportFileError as error:
+        except reading.ImportFileError as error:
             raise forms.ValidationError(error.message) from None
         self.content = content
         return upload
 
 
 def max_megabytes() -> str:
-    return f"{imports.MAX_BYTES / (1024 * 1024):g}"
+    return f"{reading.MAX_BYTES / (1024 * 1024):g}"
 
 
 @login_required
@@ -55,11 +58,11 @@ def template(request, fmt):
     if fmt not in ("xlsx", "csv"):
         raise Http404
     require_role(request.user)
-    rows = imports.template_rows(user=request.user, plan_key=request.GET.get("plan") or None)
+    rows = value_template.template_rows(user=request.user, plan_key=request.GET.get("plan") or None)
     if fmt == "csv":
-        content, content_type = imports.template_csv(rows), "text/csv; charset=utf-8"
+        content, content_type = value_template.template_csv(rows), "text/csv; charset=utf-8"
     else:
-        content, content_type = imports.template_xlsx(rows), imports.XLSX_CONTENT_TYPE
+        content, content_type = value_template.template_xlsx(rows), value_template.XLSX_CONTENT_TYPE
     name = f"kpi-values-{timezone.localdate():%Y%m%d}.{fmt}"
     return HttpResponse(
         content,
@@ -78,7 +81,9 @@ def upload(request):
         # Read into memory (at most IMPORT_MAX_BYTES; never a temporary file, see settings)
         # and kept in the database, never on a disk the web server serves, until the check
         # job has read it.
-        batch = imports.start_import(user=request.user, file_name=upload.name, content=form.content)
+        batch = import_services.start_import(
+            user=request.user, file_name=upload.name, content=form.content
+        )
         try:
             enqueue(tasks.check_import, batch.pk)
         except JobsUnavailable as error:
@@ -88,7 +93,7 @@ def upload(request):
         return redirect("import_preview", batch_id=batch.pk)
     return render(
         request,
-        "indicators/import_upload.html",
+        "imports/upload.html",
         {"form": form, "max_mb": max_megabytes()},
         status=400 if form.errors else 200,
     )
@@ -100,7 +105,7 @@ def preview(request, batch_id):
     batch = get_object_or_404(ImportBatch, pk=batch_id, user=request.user)
     if request.method == "POST":
         try:
-            imports.request_apply(batch_id=batch.pk, by=request.user)
+            import_services.request_apply(batch_id=batch.pk, by=request.user)
             enqueue(tasks.apply_import, batch.pk, request.user.pk)
         except WorkflowError as error:
             messages.error(request, error.message)
@@ -112,7 +117,7 @@ def preview(request, batch_id):
             return redirect("import_preview", batch_id=batch.pk)
         batch.refresh_from_db()
         if batch.state == ImportBatch.State.APPLIED:
-            summary = imports.summarize_batch(batch)
+            summary = import_queries.summarize_batch(batch)
             messages.success(
                 request,
                 ngettext(
@@ -130,12 +135,12 @@ def preview(request, batch_id):
     if batch.state in (ImportBatch.State.CHECKING, ImportBatch.State.APPLYING):
         return render(
             request,
-            "indicators/import_progress.html",
-            {"batch": batch, "written": imports.written_so_far(batch.pk)},
+            "imports/progress.html",
+            {"batch": batch, "written": import_services.written_so_far(batch.pk)},
         )
-    summary = imports.summarize_batch(batch)
+    summary = import_queries.summarize_batch(batch)
     return render(
         request,
-        "indicators/import_preview.html",
+        "imports/preview.html",
         {"batch": batch, "summary": summary, "rows_shown": ROWS_SHOWN},
     )

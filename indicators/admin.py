@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from indicators.models import ImportBatch, Indicator, Observation, ReminderLog, SeriesValue, Unit
+from indicators.models import Indicator, Observation, ReminderLog, SeriesValue, Unit
 from regions.forms import SourcesAdminMixin
 
 
@@ -63,30 +63,3 @@ class ReminderLogAdmin(admin.ModelAdmin):
     list_filter = ["kind", "sent_on", "region"]
     search_fields = ["recipient"]
     list_select_related = ["region"]
-
-
-@admin.register(ImportBatch)
-class ImportBatchAdmin(admin.ModelAdmin):
-    list_display = [
-        "file_name",
-        "user",
-        "state",
-        "created_at",
-        "rows_total",
-        "problem_count",
-        "rows_written",
-    ]
-    list_filter = ["state"]
-    search_fields = ["file_name", "user__username"]
-    list_select_related = ["user"]
-    exclude = ["rows_data", "writes_data"]
-    readonly_fields = [
-        "user",
-        "file_name",
-        "state",
-        "rows_total",
-        "rows_checked",
-        "rows_written",
-        "problem_count",
-        "message",
-    ]

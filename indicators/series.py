@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
-from regions.i18n import current_is_english
+from core.i18n import current_is_english
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,9 @@ from django.db import connections, router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.cache import public_data_changed
+from core.errors import ConflictError, WorkflowError
 from indicators import notifications
-from indicators.cache import public_data_changed
 from indicators.models import Indicator, Observation, Status
 from indicators.permissions import may
 
@@ -29,18 +30,6 @@ MAX_DECIMALS = 6
 OUTLIER_SD = 3
 MIN_HISTORY_FOR_OUTLIERS = 3
 EDITABLE = (Status.DRAFT, Status.RETURNED)
-
-
-class WorkflowError(Exception):
-    """The action does not fit the value's state (e.g. approving a draft)."""
-
-    def __init__(self, message: str):
-        self.message = message
-        super().__init__(message)
-
-
-class ConflictError(WorkflowError):
-    """Someone changed the value since it was read: nothing was overwritten."""
 
 
 def _require(user, perm: str, obj) -> None:

@@ -12,7 +12,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from config.spreadsheets import safe_cell
+from core.errors import WorkflowError
+from core.spreadsheets import safe_cell
 from indicators import queries, services
 from indicators.models import Indicator, Observation, Status
 from indicators.permissions import is_ministry, may, require_role
@@ -25,7 +26,7 @@ def error_messages(error: Exception) -> list[str]:
     """Plain sentences from any error a service raises."""
     if isinstance(error, ValidationError):
         return list(error.messages)
-    if isinstance(error, services.WorkflowError):
+    if isinstance(error, WorkflowError):
         return [error.message]
     if isinstance(error, PermissionDenied):
         return [str(error) or _("You may not do this.")]
@@ -93,7 +94,7 @@ def _save_workspace(request, data) -> tuple[dict[int, list[str]], list[str]]:
                         by=request.user,
                         version=post.get(f"version-{key}") or None,
                     )
-                except (ValidationError, services.WorkflowError, PermissionDenied) as error:
+                except (ValidationError, WorkflowError, PermissionDenied) as error:
                     errors[indicator.pk] = error_messages(error)
             if errors:
                 raise _Rollback
@@ -116,7 +117,7 @@ def _save_workspace(request, data) -> tuple[dict[int, list[str]], list[str]]:
             if to_submit:
                 try:
                     services.submit_observations(observations=to_submit, by=request.user)
-                except (ValidationError, services.WorkflowError) as error:
+                except (ValidationError, WorkflowError) as error:
                     general.extend(error_messages(error))
                     raise _Rollback from None
     except _Rollback:
@@ -185,7 +186,7 @@ def _review_action(request) -> None:
                 version=post.get(f"version-{observation.pk}"),
             )
             messages.success(request, _("Returned to the secretariat with your comment."))
-    except (ValidationError, services.WorkflowError, PermissionDenied) as error:
+    except (ValidationError, WorkflowError, PermissionDenied) as error:
         for message in error_messages(error):
             messages.error(request, message)
 
@@ -221,7 +222,7 @@ def reopen(request, pk):
             version=request.POST.get("version"),
         )
         messages.success(request, _("The value is reopened and back with the secretariat."))
-    except (ValidationError, services.WorkflowError, PermissionDenied) as error:
+    except (ValidationError, WorkflowError, PermissionDenied) as error:
         for message in error_messages(error):
             messages.error(request, message)
     return redirect(observation.indicator.get_absolute_url())
@@ -245,7 +246,7 @@ def revise_target(request, key, kpi):
             by=request.user,
         )
         messages.success(request, _("Target revised. The original stays on the chart."))
-    except (ValidationError, services.WorkflowError, PermissionDenied) as error:
+    except (ValidationError, WorkflowError, PermissionDenied) as error:
         for message in error_messages(error):
             messages.error(request, message)
     return redirect(indicator.get_absolute_url())

@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from regions.i18n import Bilingual, pick
+from core.i18n import Bilingual, pick
 from regions.models import Region
 
 partial_date_validator = RegexValidator(

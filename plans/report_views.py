@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
-from config.jobs import JobsUnavailable, enqueue
+from core.jobs import JobsUnavailable, enqueue
 from plans import reports
 from plans.models import Plan, Report
 

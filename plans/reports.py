@@ -20,7 +20,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy
 from openpyxl.styles import Alignment, Font, PatternFill
 
-from config.spreadsheets import append_row
+from core.spreadsheets import append_row
 from dashboard.charts import STATUS_LABELS, STATUS_STYLE, status_label
 from indicators import progress
 from indicators.models import Direction, Indicator, Observation

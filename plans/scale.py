@@ -35,7 +35,7 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from indicators.cache import public_data_changed
+from core.cache import public_data_changed
 from indicators.models import Direction as KpiDirection
 from indicators.models import Indicator, Observation, SeriesValue, Status, Unit
 from plans.models import Basis, Budget, Level, Plan, Strategy, Task

@@ -21,7 +21,7 @@ import yaml
 from django.db import models, transaction
 from django.utils import timezone
 
-from indicators.cache import public_data_changed
+from core.cache import public_data_changed
 from indicators.models import Indicator, Observation, SeriesValue, Status, Unit
 from plans.models import Basis, Budget, Direction, Level, Plan, Strategy, Task
 from regions.models import Agency, Region

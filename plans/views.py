@@ -1,7 +1,7 @@
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from indicators.cache import public_page
+from core.cache import public_page
 from plans import queries
 
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from config.security import client_ip
+from core.security import client_ip
 from regions import login_throttle
 
 

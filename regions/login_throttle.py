@@ -15,7 +15,7 @@ A locked username can be unlocked early by clearing the cache key (`unlock(usern
 
 The cost: anyone can lock a known username for a while by failing on purpose. For an officers'
 tool with a handful of accounts that is the right trade; the lockout is short and logged.
-When the cache is down (config.cache.ResilientRedisCache), nothing is counted: log-in keeps
+When the cache is down (core.redis_cache.ResilientRedisCache), nothing is counted: log-in keeps
 working, without throttling.
 """
 

@@ -4,7 +4,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from regions.i18n import Bilingual, pick
+from core.i18n import Bilingual, pick
 
 
 class Region(Bilingual, models.Model):

@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 from rest_framework.authtoken.models import Token
 
-from indicators.cache import public_page
+from core.cache import public_page
 from plans import queries
 
 

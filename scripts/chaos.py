@@ -442,7 +442,7 @@ class Chaos:
 
     def batch(self, batch_id: int) -> tuple[str, int, str]:
         (row,) = self.query(
-            "SELECT state, rows_written, message FROM indicators_importbatch WHERE id = %s",
+            "SELECT state, rows_written, message FROM imports_importbatch WHERE id = %s",
             [batch_id],
         )
         return row
@@ -696,9 +696,9 @@ class Chaos:
         checked_id = int(
             self.shell(
                 "from django.contrib.auth import get_user_model;"
-                "from indicators import imports;"
+                "from imports import services as import_services;"
                 "u = get_user_model().objects.get(username='chaos-busan');"
-                "b = imports.create_import(user=u, file_name='confirm.csv', content="
+                "b = import_services.create_import(user=u, file_name='confirm.csv', content="
                 f"{small_csv()!r}.encode());"
                 "print(b.pk if b.state == 'checked' and not b.problem_count else -1)"
             )
@@ -751,7 +751,7 @@ class Chaos:
         )
         upload_ms = (time.monotonic() - started) * 1000
         (upload_row,) = self.query(
-            "SELECT b.state, b.content IS NULL, b.message FROM indicators_importbatch b"
+            "SELECT b.state, b.content IS NULL, b.message FROM imports_importbatch b"
             " JOIN auth_user u ON u.id = b.user_id WHERE u.username = 'chaos-busan'"
             " ORDER BY b.id DESC LIMIT 1"
         )
@@ -826,7 +826,7 @@ class Chaos:
             "Pages rebuild on every request without the cache (see the region dashboard). A "
             "job action takes about 2 s to answer: Celery spends its broker connection "
             "timeout (CELERY_BROKER_CONNECTION_TIMEOUT = 2 s) retrying the refused "
-            "connection before config.jobs raises JobsUnavailable.",
+            "connection before core.jobs raises JobsUnavailable.",
         ]
         say("  starting Redis again…")
         self.start_redis()

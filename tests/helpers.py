@@ -6,7 +6,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from indicators.cache import local_copies
+from core.cache import local_copies
 
 
 def count_queries(client, path: str) -> int:

@@ -20,8 +20,9 @@ from django.utils import timezone, translation
 from rest_framework.authtoken.models import Token
 
 from config import backup
+from imports.models import ImportBatch
 from indicators import services
-from indicators.models import ImportBatch, Indicator, Observation, ReminderLog, Status
+from indicators.models import Indicator, Observation, ReminderLog, Status
 from plans import reports
 from plans.models import Plan, Report, Task
 

@@ -1,4 +1,4 @@
-from config.cache import ResilientRedisCache
+from core.redis_cache import ResilientRedisCache
 from tests.helpers import require_redis
 
 URL = "redis://127.0.0.1:6379/14"

@@ -9,7 +9,7 @@ from django.db import OperationalError, connection
 from django.test import Client
 from django.urls import get_resolver, path
 
-from config.errors import server_error
+from core.error_pages import server_error
 
 
 def _database_gone(request):
@@ -27,7 +27,7 @@ urlpatterns = [
     path("api/v1/thing/", _database_gone),
     path("api/v1/bug/", _bug),
 ]
-handler500 = "config.errors.server_error"
+handler500 = "core.error_pages.server_error"
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django import template
 from django.utils import formats
 
-from regions.i18n import current_is_english
+from core.i18n import current_is_english
 
 register = template.Library()
 

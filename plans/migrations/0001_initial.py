@@ -2,7 +2,7 @@
 
 import django.core.validators
 import django.db.models.deletion
-import regions.i18n
+import core.i18n
 import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
@@ -47,7 +47,7 @@ class Migration(migrations.Migration):
                 'verbose_name_plural': 'plans',
                 'ordering': ['level', 'region__order', 'key'],
             },
-            bases=(regions.i18n.Bilingual, models.Model),
+            bases=(core.i18n.Bilingual, models.Model),
         ),
         migrations.CreateModel(
             name='HistoricalStrategy',
@@ -124,7 +124,7 @@ class Migration(migrations.Migration):
                 'verbose_name_plural': 'basic directions',
                 'ordering': ['plan', 'number'],
             },
-            bases=(regions.i18n.Bilingual, models.Model),
+            bases=(core.i18n.Bilingual, models.Model),
         ),
         migrations.CreateModel(
             name='Strategy',
@@ -142,7 +142,7 @@ class Migration(migrations.Migration):
                 'verbose_name_plural': 'strategies',
                 'ordering': ['plan', 'number'],
             },
-            bases=(regions.i18n.Bilingual, models.Model),
+            bases=(core.i18n.Bilingual, models.Model),
         ),
         migrations.CreateModel(
             name='HistoricalTask',
@@ -187,7 +187,7 @@ class Migration(migrations.Migration):
                 'verbose_name_plural': 'key tasks',
                 'ordering': ['strategy__plan', 'strategy__number', 'number'],
             },
-            bases=(regions.i18n.Bilingual, models.Model),
+            bases=(core.i18n.Bilingual, models.Model),
         ),
         migrations.CreateModel(
             name='HistoricalTask_aligns_with',

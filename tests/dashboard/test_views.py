@@ -327,7 +327,7 @@ def test_an_approved_value_shows_on_the_next_request_although_pages_are_cached(
 def test_the_refresh_job_warms_every_dashboard_in_both_languages(
     db, anonymous, django_assert_max_num_queries
 ):
-    from indicators.tasks import refresh_dashboard_cache
+    from dashboard.tasks import refresh_dashboard_cache
 
     assert refresh_dashboard_cache.delay().get() == 2 * (2 + 17)
     for path in ("/dashboard/", "/en/dashboard/regions/26/", "/dashboard/compare/"):

@@ -1,14 +1,11 @@
 import csv
 import dataclasses
 import html
-import importlib
 import io
 from decimal import Decimal
-from types import SimpleNamespace
 
 import openpyxl
 import pytest
-from django.apps import apps as django_apps
 from django.contrib.auth import get_user_model
 from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -17,8 +14,12 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
-from indicators import imports, services
-from indicators.models import ImportBatch, Indicator, Observation, Status
+from core.errors import WorkflowError
+from imports import checks, reading, template
+from imports import services as import_services
+from imports.models import ImportBatch
+from indicators import services
+from indicators.models import Indicator, Observation, Status
 
 D = Decimal
 HEADER = ["plan", "kpi", "year", "value", "source", "note"]
@@ -93,7 +94,7 @@ def csv_template(client, query=""):
 def xlsx_template(client, query=""):
     response = client.get(f"/en/workspace/template.xlsx{query}")
     assert response.status_code == 200
-    assert response["Content-Type"] == imports.XLSX_CONTENT_TYPE
+    assert response["Content-Type"] == template.XLSX_CONTENT_TYPE
     return openpyxl.load_workbook(io.BytesIO(response.content))
 
 
@@ -102,7 +103,7 @@ def xlsx_template(client, query=""):
 
 def test_the_busan_csv_template_has_its_three_kpis_for_each_entry_year(busan):
     rows = csv_template(busan)
-    assert list(rows[0]) == list(imports.COLUMNS)
+    assert list(rows[0]) == list(template.COLUMNS)
     assert len(rows) == 18
     assert {(r["plan"], r["kpi"]) for r in rows} == {
         ("busan-2", "rcostii_rank"),
@@ -122,7 +123,7 @@ def test_the_busan_xlsx_template_has_the_same_rows_as_numbers_and_a_guide(busan)
     workbook = xlsx_template(busan)
     sheet = workbook.worksheets[0]
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0] == imports.COLUMNS
+    assert rows[0] == template.COLUMNS
     assert len(rows) == 1 + 18
     assert all(cell.font.bold for cell in sheet[1])
     assert sheet.freeze_panes == "A2"
@@ -197,7 +198,7 @@ def test_a_filled_in_csv_template_round_trips_into_a_draft(busan):
         if row["kpi"] == "rnd_to_grdp_pct" and row["year"] == "2025":
             row["value"] = "2.05"
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=imports.COLUMNS)
+    writer = csv.DictWriter(buffer, fieldnames=template.COLUMNS)
     writer.writeheader()
     writer.writerows(rows)
     batch = uploaded_batch(busan, "kpi.csv", buffer.getvalue().encode("utf-8-sig"))
@@ -252,7 +253,7 @@ def test_csv_files_in_utf8_with_or_without_bom_cp949_and_euc_kr_all_parse(encodi
     content = csv_bytes(
         [["busan-2", "rnd_to_grdp_pct", "2025", "2.05", "", note]], encoding=encoding
     )
-    rows = imports.parse_upload(file_name="values.csv", content=content)
+    rows = reading.parse_upload(file_name="values.csv", content=content)
     assert rows == [
         {
             "line": 2,
@@ -271,7 +272,7 @@ def test_headers_are_matched_loosely_and_empty_lines_keep_their_line_numbers():
         [["", "", "", "", ""], ["busan-2", "x", "rcostii_rank", " 2024 ", "7"]],
         header=[" Plan ", "Extra", "KPI", "YEAR", "Value"],
     )
-    rows = imports.parse_upload(file_name="v.csv", content=content)
+    rows = reading.parse_upload(file_name="v.csv", content=content)
     assert rows == [
         {"line": 3, "plan": "busan-2", "kpi": "rcostii_rank", "year": "2024", "value": "7"}
     ]
@@ -285,7 +286,7 @@ def test_xlsx_numbers_become_exact_decimals():
             ["busan-2", "rnd_to_grdp_pct", 2026.0, 0.1 + 0.2, None, 2027],
         ]
     )
-    rows = imports.parse_upload(file_name="v.xlsx", content=content)
+    rows = reading.parse_upload(file_name="v.xlsx", content=content)
     assert [(r["line"], r["year"], r["value"], r["note"]) for r in rows] == [
         (2, D("2025"), D("1.85"), ""),
         (4, D("2026"), D("0.3"), "2027"),
@@ -293,7 +294,7 @@ def test_xlsx_numbers_become_exact_decimals():
 
 
 def test_a_row_check_survives_its_json_round_trip():
-    check = imports.RowCheck(
+    check = checks.RowCheck(
         line=3,
         plan="busan-2",
         kpi="rnd_to_grdp_pct",
@@ -305,7 +306,7 @@ def test_a_row_check_survives_its_json_round_trip():
     )
     data = check.to_json()
     assert data["value"] == "2.05"
-    assert imports.RowCheck.from_json(data) == check
+    assert checks.RowCheck.from_json(data) == check
 
 
 # --- Bad rows ------------------------------------------------------------------------------
@@ -350,8 +351,8 @@ def test_each_bad_row_is_shown_with_its_problem_and_nothing_can_be_saved(busan, 
     assert problem in text
     assert count(text, "problems") == 1
     assert 'id="confirm-import"' not in text
-    with pytest.raises(services.WorkflowError, match="rows with problems"):
-        imports.apply_import(batch_id=batch.pk, by=busan.user)
+    with pytest.raises(WorkflowError, match="rows with problems"):
+        import_services.apply_import(batch_id=batch.pk, by=busan.user)
     # Posting anyway changes nothing either.
     response = busan.post(preview_url(batch))
     assert response["Location"] == preview_url(batch)
@@ -365,7 +366,7 @@ def test_each_bad_row_is_shown_with_its_problem_and_nothing_can_be_saved(busan, 
 
 
 def test_a_row_can_have_several_problems_and_all_are_listed(busan):
-    [check] = imports.check_rows(
+    [check] = checks.check_rows(
         rows=[
             {
                 "line": 2,
@@ -389,8 +390,8 @@ def test_a_daejeon_secretariat_cannot_upload_a_busan_row(daejeon):
     text = page(daejeon, preview_url(batch))
     assert "This KPI belongs to another region (" in text
     assert 'id="confirm-import"' not in text
-    with pytest.raises(services.WorkflowError):
-        imports.apply_import(batch_id=batch.pk, by=daejeon.user)
+    with pytest.raises(WorkflowError):
+        import_services.apply_import(batch_id=batch.pk, by=daejeon.user)
     assert not Observation.objects.filter(indicator=kpi("rnd_to_grdp_pct"), year=2025).exists()
 
 
@@ -402,14 +403,14 @@ def test_a_ministry_officer_imports_national_kpi_values_but_not_regional_ones(mi
         ],
         header=HEADER[:4],
     )
-    batch = imports.create_import(user=ministry.user, file_name="v.csv", content=content)
-    national, regional = (imports.RowCheck.from_json(r) for r in batch.rows)
+    batch = import_services.create_import(user=ministry.user, file_name="v.csv", content=content)
+    national, regional = (checks.RowCheck.from_json(r) for r in batch.rows)
     assert (national.action, national.problems) == ("create", [])
     assert regional.problems and "its secretariat enters its values" in regional.problems[0]
 
     content = csv_bytes([["national-6", "regions_with_st_agency", "2025", "12"]], HEADER[:4])
-    batch = imports.create_import(user=ministry.user, file_name="v.csv", content=content)
-    assert imports.apply_import(batch_id=batch.pk, by=ministry.user).rows_written == 1
+    batch = import_services.create_import(user=ministry.user, file_name="v.csv", content=content)
+    assert import_services.apply_import(batch_id=batch.pk, by=ministry.user).rows_written == 1
     observation = Observation.objects.get(indicator__plan__key="national-6", year=2025)
     assert (observation.status, observation.entered_by) == (Status.DRAFT, ministry.user)
 
@@ -418,7 +419,7 @@ def test_a_value_under_review_cannot_be_overwritten(busan):
     rnd = kpi("rnd_to_grdp_pct")
     observation = services.save_observation(indicator=rnd, year=2024, value="2.0", by=busan.user)
     services.submit_observation(observation=observation, by=busan.user)
-    [check] = imports.check_rows(
+    [check] = checks.check_rows(
         rows=[
             {"line": 2, "plan": "busan-2", "kpi": "rnd_to_grdp_pct", "year": "2024", "value": "2.1"}
         ],
@@ -432,7 +433,7 @@ def test_a_value_under_review_cannot_be_overwritten(busan):
 
 
 def test_an_unchanged_approved_value_is_not_a_problem(busan):
-    [check] = imports.check_rows(
+    [check] = checks.check_rows(
         rows=[
             {
                 "line": 2,
@@ -513,11 +514,11 @@ def test_a_value_created_by_someone_else_after_the_preview_is_not_overwritten(bu
         ],
         header=HEADER[:4],
     )
-    batch = imports.create_import(user=busan.user, file_name="v.csv", content=content)
+    batch = import_services.create_import(user=busan.user, file_name="v.csv", content=content)
     assert [r["action"] for r in batch.rows] == ["create", "create"]
     services.save_observation(indicator=rnd, year=2025, value="2.2", by=busan.user)
 
-    batch = imports.apply_import(batch_id=batch.pk, by=busan.user)
+    batch = import_services.apply_import(batch_id=batch.pk, by=busan.user)
     assert batch.state == ImportBatch.State.FAILED
     assert "Line 3 (busan-2 / rnd_to_grdp_pct, 2025)" in batch.message
     assert not Observation.objects.filter(indicator=kpi("rcostii_rank"), year=2024).exists()
@@ -526,10 +527,10 @@ def test_a_value_created_by_someone_else_after_the_preview_is_not_overwritten(bu
 
 def test_a_batch_is_applied_once_only(busan):
     content = csv_bytes([["busan-2", "rnd_to_grdp_pct", "2025", "2.05"]], header=HEADER[:4])
-    batch = imports.create_import(user=busan.user, file_name="v.csv", content=content)
-    assert imports.apply_import(batch_id=batch.pk, by=busan.user).rows_written == 1
-    with pytest.raises(services.WorkflowError, match="already been saved"):
-        imports.apply_import(batch_id=batch.pk, by=busan.user)
+    batch = import_services.create_import(user=busan.user, file_name="v.csv", content=content)
+    assert import_services.apply_import(batch_id=batch.pk, by=busan.user).rows_written == 1
+    with pytest.raises(WorkflowError, match="already been saved"):
+        import_services.apply_import(batch_id=batch.pk, by=busan.user)
 
 
 # --- File-level errors ---------------------------------------------------------------------
@@ -540,8 +541,8 @@ def failed_message(client, name, content):
     assert batch.state == ImportBatch.State.FAILED and batch.rows == []
     text = page(client, preview_url(batch))
     assert batch.message in text and 'id="confirm-import"' not in text
-    with pytest.raises(services.WorkflowError):
-        imports.apply_import(batch_id=batch.pk, by=client.user)
+    with pytest.raises(WorkflowError):
+        import_services.apply_import(batch_id=batch.pk, by=client.user)
     return batch.message
 
 
@@ -556,8 +557,8 @@ def refused_message(client, name, content):
 def test_a_file_with_another_extension_is_refused(busan):
     message = refused_message(busan, "values.txt", csv_bytes([]))
     assert message.startswith("“values.txt” is not a .xlsx or .csv file.")
-    with pytest.raises(imports.ImportFileError, match="is not a .xlsx or .csv file"):
-        imports.parse_upload(file_name="values.txt", content=csv_bytes([]))
+    with pytest.raises(reading.ImportFileError, match="is not a .xlsx or .csv file"):
+        reading.parse_upload(file_name="values.txt", content=csv_bytes([]))
 
 
 def test_a_file_without_a_required_column_names_the_missing_ones(busan):
@@ -572,38 +573,38 @@ def test_a_file_without_a_required_column_names_the_missing_ones(busan):
 def test_garbage_bytes_named_xlsx_are_not_a_spreadsheet(busan):
     message = refused_message(busan, "v.xlsx", b"\x00\x01 not a zip file" * 100)
     assert message.startswith("This file is not an Excel workbook (.xlsx).")
-    with pytest.raises(imports.ImportFileError, match="could not be read as an Excel"):
-        imports.parse_upload(file_name="v.xlsx", content=b"\x00\x01 not a zip file" * 100)
+    with pytest.raises(reading.ImportFileError, match="could not be read as an Excel"):
+        reading.parse_upload(file_name="v.xlsx", content=b"\x00\x01 not a zip file" * 100)
 
 
 def test_an_empty_file_is_refused(busan):
     assert upload(busan, "v.csv", b"").status_code == 400  # the form's own check
-    batch = imports.create_import(user=busan.user, file_name="v.csv", content=b"\r\n\r\n")
+    batch = import_services.create_import(user=busan.user, file_name="v.csv", content=b"\r\n\r\n")
     assert batch.state == ImportBatch.State.FAILED
     assert batch.message.startswith("The file is empty")
 
 
 def test_a_csv_that_is_neither_utf8_nor_cp949_is_refused():
-    with pytest.raises(imports.ImportFileError, match="neither UTF-8 nor CP949"):
-        imports.parse_upload(file_name="v.csv", content=b"plan,kpi,year,value\n\xff\xff\xff")
+    with pytest.raises(reading.ImportFileError, match="neither UTF-8 nor CP949"):
+        reading.parse_upload(file_name="v.csv", content=b"plan,kpi,year,value\n\xff\xff\xff")
 
 
 def test_too_many_rows_are_refused(busan, monkeypatch):
-    monkeypatch.setattr(imports, "MAX_ROWS", 3)
+    monkeypatch.setattr(reading, "MAX_ROWS", 3)
     rows = [["busan-2", "rnd_to_grdp_pct", str(year), ""] for year in range(2022, 2026)]
-    assert imports.parse_upload(file_name="v.csv", content=csv_bytes(rows[:3], HEADER[:4]))
+    assert reading.parse_upload(file_name="v.csv", content=csv_bytes(rows[:3], HEADER[:4]))
     message = failed_message(busan, "v.csv", csv_bytes(rows, HEADER[:4]))
     assert message == "The file has more than 3 rows. Split it into smaller files."
 
 
 def test_a_file_over_the_size_limit_is_refused_before_reading(busan, monkeypatch):
-    monkeypatch.setattr(imports, "MAX_BYTES", 100)
+    monkeypatch.setattr(reading, "MAX_BYTES", 100)
     response = upload(busan, "v.csv", b"x" * 101)
     assert response.status_code == 400
     assert "larger than" in response.content.decode()
     assert not ImportBatch.objects.exists()
-    with pytest.raises(imports.ImportFileError, match="larger than"):
-        imports.parse_upload(file_name="v.csv", content=b"x" * 101)
+    with pytest.raises(reading.ImportFileError, match="larger than"):
+        reading.parse_upload(file_name="v.csv", content=b"x" * 101)
 
 
 def test_the_upload_form_asks_for_a_file(busan):
@@ -623,8 +624,8 @@ def test_another_user_cannot_see_or_apply_someone_elses_batch(busan, daejeon, an
     assert daejeon.get(preview_url(batch)).status_code == 404
     assert daejeon.post(preview_url(batch)).status_code == 404
     assert anonymous.get(preview_url(batch)).status_code == 302
-    with pytest.raises(services.WorkflowError, match="belongs to another user"):
-        imports.apply_import(batch_id=batch.pk, by=daejeon.user)
+    with pytest.raises(WorkflowError, match="belongs to another user"):
+        import_services.apply_import(batch_id=batch.pk, by=daejeon.user)
     batch.refresh_from_db()
     assert batch.state == ImportBatch.State.CHECKED
     assert not Observation.objects.filter(indicator=kpi("rnd_to_grdp_pct"), year=2025).exists()
@@ -654,19 +655,19 @@ def test_checking_rows_takes_the_same_number_of_queries_for_10_or_200_rows(busan
     for n in (10, 200):
         user = get_user_model().objects.get(pk=busan.user.pk)  # nothing cached
         with CaptureQueriesContext(connection) as context:
-            checks = imports.check_rows(rows=_rows(n), user=user)
-        assert len(checks) == n
+            checked = checks.check_rows(rows=_rows(n), user=user)
+        assert len(checked) == n
         counts.append(len(context.captured_queries))
     assert counts[0] == counts[1] <= 3
 
 
 def test_creating_an_import_reports_its_progress(busan, monkeypatch):
-    monkeypatch.setattr(imports, "PROGRESS_EVERY", 50)
+    monkeypatch.setattr(checks, "PROGRESS_EVERY", 50)
     content = csv_bytes(
         [[r["plan"], r["kpi"], r["year"], r["value"]] for r in _rows(120)], HEADER[:4]
     )
     with CaptureQueriesContext(connection) as context:
-        batch = imports.create_import(user=busan.user, file_name="v.csv", content=content)
+        batch = import_services.create_import(user=busan.user, file_name="v.csv", content=content)
     progress = [q["sql"] for q in context.captured_queries if 'SET "rows_checked" =' in q["sql"]]
     assert len(progress) == 2  # after rows 50 and 100
     batch.refresh_from_db()
@@ -675,12 +676,12 @@ def test_creating_an_import_reports_its_progress(busan, monkeypatch):
 
 
 def test_a_row_checks_json_holds_every_field():
-    fields = {f.name for f in dataclasses.fields(imports.RowCheck)}
-    assert set(imports.RowCheck(line=1, plan="p", kpi="k").to_json()) == fields
+    fields = {f.name for f in dataclasses.fields(checks.RowCheck)}
+    assert set(checks.RowCheck(line=1, plan="p", kpi="k").to_json()) == fields
 
 
 def test_checked_rows_are_kept_compressed_and_read_back(busan):
-    batch = imports.create_import(
+    batch = import_services.create_import(
         user=busan.user,
         file_name="kpi.csv",
         content=csv_bytes([["busan-2", "rnd_to_grdp_pct", "2025", "2.05", "", "메모"]]),
@@ -694,25 +695,10 @@ def test_checked_rows_are_kept_compressed_and_read_back(busan):
 
 def test_a_nul_character_is_a_problem_of_its_row_not_a_failed_write(busan):
     content = csv_bytes([["busan-2", "rnd_to_grdp_pct", "2025", "2.05", "", "a\x00b"]])
-    batch = imports.create_import(user=busan.user, file_name="kpi.csv", content=content)
+    batch = import_services.create_import(user=busan.user, file_name="kpi.csv", content=content)
     assert batch.problem_count == 1
     assert "NUL character" in batch.rows[0]["problems"][0]
     assert not Observation.objects.filter(indicator=kpi("rnd_to_grdp_pct"), year=2025).exists()
-
-
-def test_a_batch_checked_before_the_compact_write_list_still_applies(busan):
-    content = csv_bytes([["busan-2", "rnd_to_grdp_pct", "2025", "2.05", "", "old batch"]])
-    batch = imports.create_import(user=busan.user, file_name="kpi.csv", content=content)
-    written = ImportBatch.objects.get(pk=batch.pk).writes
-    ImportBatch.objects.filter(pk=batch.pk).update(writes_data=None)  # as migration 0004 left it
-    migration = importlib.import_module("indicators.migrations.0005_import_writes")
-    migration.fill_writes(django_apps, SimpleNamespace(connection=connection))
-    assert ImportBatch.objects.get(pk=batch.pk).writes == written
-    imports.request_apply(batch_id=batch.pk, by=busan.user)
-    batch = imports.apply_import(batch_id=batch.pk, by=busan.user)
-    assert batch.state == ImportBatch.State.APPLIED and batch.rows_written == 1
-    saved = Observation.objects.get(indicator=kpi("rnd_to_grdp_pct"), year=2025)
-    assert (saved.value, saved.note) == (D("2.05"), "old batch")
 
 
 def test_a_kpi_deleted_after_the_preview_fails_the_batch_naming_its_line(busan):
@@ -722,11 +708,11 @@ def test_a_kpi_deleted_after_the_preview_fails_the_batch_naming_its_line(busan):
             ["busan-2", "se_talent_flow_index", "2025", "0.27", "", ""],
         ]
     )
-    batch = imports.create_import(user=busan.user, file_name="kpi.csv", content=content)
+    batch = import_services.create_import(user=busan.user, file_name="kpi.csv", content=content)
     assert batch.problem_count == 0
     kpi("se_talent_flow_index").delete()
-    imports.request_apply(batch_id=batch.pk, by=busan.user)
-    batch = imports.apply_import(batch_id=batch.pk, by=busan.user)
+    import_services.request_apply(batch_id=batch.pk, by=busan.user)
+    batch = import_services.apply_import(batch_id=batch.pk, by=busan.user)
     assert batch.state == ImportBatch.State.FAILED
     assert batch.message.startswith(
         "Nothing was saved. Line 3 (busan-2 / se_talent_flow_index, 2025)"

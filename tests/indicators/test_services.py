@@ -4,6 +4,7 @@ import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from core.errors import ConflictError, WorkflowError
 from indicators import services
 from indicators.models import Indicator, Observation, Status
 
@@ -98,7 +99,7 @@ def test_a_source_must_be_a_web_address(rnd, busan):
 def test_a_stale_version_is_a_conflict_and_overwrites_nothing(rnd, busan):
     first = enter(rnd, busan)
     enter(rnd, busan, value="2.10", version=first.version)  # someone else saved meanwhile
-    with pytest.raises(services.ConflictError) as caught:
+    with pytest.raises(ConflictError) as caught:
         enter(rnd, busan, value="2.20", version=first.version)
     assert "Nothing was saved" in caught.value.message or "저장하지" in caught.value.message
     assert Observation.objects.get(indicator=rnd, year=2025).value == D("2.10")
@@ -174,9 +175,9 @@ def test_returning_needs_a_comment_and_the_secretariat_can_fix_and_resubmit(rnd,
 
 def test_approved_values_are_locked(rank, busan):
     approved = rank.observations.get(year=2022)
-    with pytest.raises(services.WorkflowError):
+    with pytest.raises(WorkflowError):
         enter(rank, busan, year=2022, value="5", version=approved.version)
-    with pytest.raises(services.WorkflowError):
+    with pytest.raises(WorkflowError):
         services.submit_observation(observation=approved, by=busan.user)
 
 
@@ -239,7 +240,7 @@ def test_bulk_approval_is_all_or_nothing(rnd, rank, busan, ministry):
     one = enter(rnd, busan)
     two = enter(rank, busan, year=2023, value="7")
     services.submit_observations(observations=[one], by=busan.user)
-    with pytest.raises(services.WorkflowError):
+    with pytest.raises(WorkflowError):
         services.approve_observations(observations=[one, two], by=ministry.user)
     assert Observation.objects.get(pk=one.pk).status == Status.SUBMITTED
 

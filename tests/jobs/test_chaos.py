@@ -134,7 +134,7 @@ class Site:
 
     def batch(self, batch_id: int) -> tuple[str, int]:
         return self.query(
-            "SELECT state, rows_written FROM indicators_importbatch WHERE id = ?", [batch_id]
+            "SELECT state, rows_written FROM imports_importbatch WHERE id = ?", [batch_id]
         )
 
     def check_import(self, plan_key: str) -> int:
@@ -149,9 +149,10 @@ class Site:
         upload.write_text("\n".join(lines) + "\n", encoding="utf-8")
         batch_id = int(
             self.shell(
-                "from django.contrib.auth import get_user_model; from indicators import imports;"
+                "from django.contrib.auth import get_user_model;"
+                "from imports import services as import_services;"
                 "u = get_user_model().objects.get(username='chaos');"
-                f"b = imports.create_import(user=u, file_name='{upload.name}',"
+                f"b = import_services.create_import(user=u, file_name='{upload.name}',"
                 f" content=open({str(upload)!r}, 'rb').read());"
                 "print(b.pk if b.state == 'checked' and not b.problem_count else -1)"
             )
@@ -166,10 +167,10 @@ class Site:
     def confirm(self, batch_id: int) -> None:
         """What the import page's confirm button does: mark the batch writing, queue the job."""
         self.shell(
-            "from django.contrib.auth import get_user_model; from config.jobs import enqueue;"
-            "from indicators import imports, tasks;"
+            "from django.contrib.auth import get_user_model; from core.jobs import enqueue;"
+            "from imports import services as import_services, tasks;"
             "u = get_user_model().objects.get(username='chaos');"
-            f"imports.request_apply(batch_id={batch_id}, by=u);"
+            f"import_services.request_apply(batch_id={batch_id}, by=u);"
             f"enqueue(tasks.apply_import, {batch_id}, u.pk); print('queued')",
             redis=True,
         )

@@ -5,12 +5,16 @@ import logging
 
 import kombu.pools
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 
 from config.celery import app
-from config.jobs import JobsUnavailable, enqueue
-from indicators import imports, tasks
-from indicators.models import ImportBatch, Indicator, Observation, Status
+from core.jobs import JobsUnavailable, enqueue, enqueue_named
+from dashboard.tasks import refresh_dashboard_cache
+from imports import services as import_services
+from imports import tasks
+from imports.models import ImportBatch
+from indicators.models import Indicator, Observation, Status
 
 UNUSED_BROKER = "redis://127.0.0.1:1/0"  # nothing listens on port 1
 
@@ -44,7 +48,7 @@ def no_broker():
 
 @pytest.fixture
 def broker_down(db):
-    logging.getLogger("config.jobs").setLevel(logging.ERROR)
+    logging.getLogger("core.jobs").setLevel(logging.ERROR)
     with no_broker():
         yield
 
@@ -64,16 +68,20 @@ def test_the_upload_runs_as_a_job_and_the_preview_shows_its_result(busan):
 
 
 def test_a_running_job_shows_its_progress_and_refreshes(busan):
-    batch = imports.start_import(user=busan.user, file_name="values.csv", content=busan_csv())
+    batch = import_services.start_import(
+        user=busan.user, file_name="values.csv", content=busan_csv()
+    )
     html = busan.get(f"/workspace/import/{batch.pk}/").content.decode()
     assert 'http-equiv="refresh"' in html and "<progress" in html
 
 
 def test_the_check_job_is_safe_to_run_twice(busan):
-    batch = imports.start_import(user=busan.user, file_name="values.csv", content=busan_csv())
+    batch = import_services.start_import(
+        user=busan.user, file_name="values.csv", content=busan_csv()
+    )
     assert tasks.check_import(batch.pk) == ImportBatch.State.CHECKED
     assert tasks.check_import(batch.pk) == ImportBatch.State.CHECKED
-    imports.request_apply(batch_id=batch.pk, by=busan.user)
+    import_services.request_apply(batch_id=batch.pk, by=busan.user)
     assert tasks.apply_import(batch.pk, busan.user.pk) == ImportBatch.State.APPLIED
     # A redelivered job finds the batch done and writes nothing again.
     assert tasks.apply_import(batch.pk, busan.user.pk) == ImportBatch.State.APPLIED
@@ -105,7 +113,7 @@ def test_an_upload_with_the_broker_down_says_so_and_keeps_nothing_half_done(busa
 
 
 def test_confirming_with_the_broker_down_leaves_the_batch_ready_to_confirm_again(busan):
-    batch = imports.create_import(user=busan.user, file_name="v.csv", content=busan_csv())
+    batch = import_services.create_import(user=busan.user, file_name="v.csv", content=busan_csv())
     with no_broker():
         response = busan.post(f"/workspace/import/{batch.pk}/", follow=True)
     assert response.status_code == 200
@@ -116,16 +124,30 @@ def test_confirming_with_the_broker_down_leaves_the_batch_ready_to_confirm_again
 
 def test_enqueue_raises_a_clear_error_when_the_broker_is_down(broker_down):
     with pytest.raises(JobsUnavailable) as caught:
-        enqueue(tasks.refresh_dashboard_cache)
+        enqueue(refresh_dashboard_cache)
     assert "try again" in caught.value.message or "다시 시도" in caught.value.message
+
+
+def test_enqueue_by_name_raises_the_same_clear_error_when_the_broker_is_down(broker_down):
+    with pytest.raises(JobsUnavailable):
+        enqueue_named("dashboard.tasks.refresh_dashboard_cache")
+
+
+def test_the_jobs_queued_when_public_data_change_are_real_tasks():
+    # core.cache queues them by name (it may not import the dashboards): a typo would only
+    # show as a log line on a worker.
+    app.loader.import_default_modules()
+    assert settings.PUBLIC_DATA_CHANGED_JOBS
+    for name in settings.PUBLIC_DATA_CHANGED_JOBS:
+        assert name in app.tasks
 
 
 def test_approving_with_the_broker_down_still_works_and_stales_the_cache(
     busan, ministry, broker_down, django_capture_on_commit_callbacks
 ):
     kpi = Indicator.objects.get(plan__key="busan-2", key="rnd_to_grdp_pct")
+    from core.cache import version
     from indicators import services
-    from indicators.cache import version
 
     before = version()
     with django_capture_on_commit_callbacks(execute=True):
@@ -141,7 +163,7 @@ def test_the_public_site_serves_with_the_broker_down(anonymous, broker_down):
 
 
 def test_the_resilient_cache_treats_a_dead_redis_as_empty():
-    from config.cache import ResilientRedisCache
+    from core.redis_cache import ResilientRedisCache
 
     cache = ResilientRedisCache(UNUSED_BROKER, {"OPTIONS": {"socket_connect_timeout": 0.2}})
     assert cache.get("x", "default") == "default"
@@ -151,6 +173,7 @@ def test_the_resilient_cache_treats_a_dead_redis_as_empty():
 
 
 def test_the_beat_schedule_is_in_settings_and_names_real_tasks():
+    app.loader.import_default_modules()  # what a worker does first: find every tasks.py
     schedule = app.conf.beat_schedule
     assert schedule["send-reminders"]["task"] == "indicators.tasks.send_reminders"
     assert "indicators.tasks.send_reminders" in app.tasks

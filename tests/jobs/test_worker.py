@@ -144,7 +144,7 @@ def test_a_real_worker_checks_and_writes_an_import(worker_site):
         "[('rnd_to_grdp_pct', '2.05', 'draft', '워커', 'bistep'), "
         "('se_talent_flow_index', '0.27', 'draft', '', 'bistep')]"
     )
-    assert b"indicators.tasks.apply_import" in (tmp / "worker.log").read_bytes()
+    assert b"imports.tasks.apply_import" in (tmp / "worker.log").read_bytes()
 
 
 def test_a_bad_file_run_by_the_worker_writes_nothing(worker_site):

@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
-from config.jobs import JobsUnavailable
+from core.jobs import JobsUnavailable
 from indicators.models import Indicator, Observation, Status, Unit
 from plans import reports
 from plans.models import Plan, Report, Strategy, Task

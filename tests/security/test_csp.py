@@ -10,7 +10,7 @@ from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.test import RequestFactory
 
-from config.security import (
+from core.security import (
     ContentSecurityPolicyMiddleware,
     plotly_style_sources,
     policy_header,

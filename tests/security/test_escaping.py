@@ -17,7 +17,7 @@ import re
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from indicators.models import ImportBatch
+from imports.models import ImportBatch
 from tests.security.hostile import (
     ESCAPED,
     KPI,

@@ -20,8 +20,9 @@ import openpyxl
 import pytest
 from django.urls import reverse
 
-from config.spreadsheets import append_row, needs_quote, safe_cell, unquote
-from indicators import imports, services
+from core.spreadsheets import append_row, needs_quote, safe_cell, unquote
+from imports import checks, reading
+from indicators import services
 from indicators.models import Indicator, Observation, SeriesValue, Unit
 from plans import reports
 from plans.models import Budget, Plan, Report, Strategy, Task
@@ -325,9 +326,9 @@ def test_the_report_workbook_holds_no_formula(planted, busan):
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_the_template_round_trips_formula_notes_and_a_negative_value(planted, busan, fmt):
     content = busan.get(reverse("import_template", args=[fmt])).content
-    rows = imports.parse_upload(file_name=f"template.{fmt}", content=content)
-    checks = imports.check_rows(rows=rows, user=busan.user)
-    mine = [c for c in checks if c.plan == PLAN and c.kpi == KPI and c.value is not None]
+    rows = reading.parse_upload(file_name=f"template.{fmt}", content=content)
+    checked = checks.check_rows(rows=rows, user=busan.user)
+    mine = [c for c in checked if c.plan == PLAN and c.kpi == KPI and c.value is not None]
     indicator = Indicator.objects.get(plan__key=PLAN, key=KPI)
     stored = {
         o.year: (o.value, o.note, o.source) for o in Observation.objects.filter(indicator=indicator)
@@ -337,13 +338,13 @@ def test_the_template_round_trips_formula_notes_and_a_negative_value(planted, bu
     assert {c.value for c in mine} == {NEGATIVE, Decimal("2.5")}
     # Every unchanged row reads as unchanged (the approved one is locked, as always).
     drafts = [c for c in mine if c.year != planted]
-    assert {c.action for c in drafts} == {imports.Action.UNCHANGED}, [c.problems for c in drafts]
+    assert {c.action for c in drafts} == {checks.Action.UNCHANGED}, [c.problems for c in drafts]
 
 
 def test_a_csv_from_excel_reads_the_text_the_user_typed(busan):
     # Typed `'=abc` in Excel: saved as `=abc`, or as `'=abc` by a program that keeps the quote.
     content = "plan,kpi,year,value,note\nbusan-2,x,2024,1,'=abc\nbusan-2,x,2025,1,=abc\n"
-    rows = imports.parse_upload(file_name="values.csv", content=content.encode())
+    rows = reading.parse_upload(file_name="values.csv", content=content.encode())
     assert [row["note"] for row in rows] == ["=abc", "=abc"]
 
 
@@ -355,5 +356,5 @@ def test_an_xlsx_from_excel_reads_the_text_the_user_typed():
     append_row(sheet, ["busan-2", "x", 2025, -3, "'=abc"])  # `'=abc` itself, quoted once more
     buffer = io.BytesIO()
     book.save(buffer)
-    rows = imports.parse_upload(file_name="values.xlsx", content=buffer.getvalue())
+    rows = reading.parse_upload(file_name="values.xlsx", content=buffer.getvalue())
     assert [(row["value"], row["note"]) for row in rows] == [(NEGATIVE, "=abc"), (-3, "'=abc")]

@@ -7,7 +7,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from config.security import client_ip
+from core.security import client_ip
 from tests.conftest import PASSWORD
 
 WRONG = "not-the-password"

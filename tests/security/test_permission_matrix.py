@@ -30,7 +30,8 @@ from django.utils import translation
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from indicators.models import ImportBatch, Indicator, Observation, Status
+from imports.models import ImportBatch
+from indicators.models import Indicator, Observation, Status
 from plans.models import Report
 from regions.models import Membership, Role
 from regions.services import create_account

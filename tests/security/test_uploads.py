@@ -17,9 +17,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import translation
 
-from config.security import max_request_bytes
-from indicators import import_views, imports, uploads
-from indicators.models import ImportBatch, Observation
+from core.security import max_request_bytes
+from imports import reading, template, uploads
+from imports import services as import_services
+from imports import views as import_views
+from imports.models import ImportBatch
+from indicators.models import Observation
 
 UPLOAD = "/en/workspace/import/"
 HEADER = ["plan", "kpi", "year", "value", "source", "note"]
@@ -115,7 +118,7 @@ def test_the_upload_is_kept_only_in_the_database(busan, settings, tmp_path, monk
     marker = "marker-6f1d0c2e-kept-only-in-the-database"
     content = csv_bytes([[*ROW[:5], marker]])
     # Close to the limit: a file this big must still never be spooled to a temporary file.
-    content += b"\n" * (imports.MAX_BYTES - len(content) - 1)
+    content += b"\n" * (reading.MAX_BYTES - len(content) - 1)
     assert post(busan, "v.csv", content).status_code == 302
     batch = ImportBatch.objects.get()
     assert bytes(batch.content) == content  # waiting for the check job, in the database
@@ -131,14 +134,14 @@ def test_the_upload_is_kept_only_in_the_database(busan, settings, tmp_path, monk
 
 def test_an_accepted_request_always_fits_in_memory():
     assert settings.FILE_UPLOAD_MAX_MEMORY_SIZE >= max_request_bytes()
-    assert settings.IMPORT_MAX_BYTES == imports.MAX_BYTES
+    assert settings.IMPORT_MAX_BYTES == reading.MAX_BYTES
 
 
 # --- Size ----------------------------------------------------------------------------------
 
 
 def test_a_file_over_the_limit_is_refused_unread(busan, monkeypatch):
-    monkeypatch.setattr(imports, "MAX_BYTES", 1024 * 1024)
+    monkeypatch.setattr(reading, "MAX_BYTES", 1024 * 1024)
     message = refused(busan, "v.csv", csv_bytes() + b"\n" * (1024 * 1024))
     assert message == "The file is larger than 1 MB. Split it into smaller files."
 
@@ -264,9 +267,9 @@ def test_too_many_cells_are_refused(busan, monkeypatch):
 
 def test_the_limits_let_a_full_size_template_through():
     # The largest file the importer reads (MAX_ROWS rows of the template's 9 columns) passes.
-    assert uploads.MAX_SHEET_ROWS > imports.MAX_ROWS
-    assert uploads.MAX_CELLS >= (imports.MAX_ROWS + 1) * len(imports.COLUMNS)
-    assert uploads.MAX_COLUMNS >= len(imports.COLUMNS)
+    assert uploads.MAX_SHEET_ROWS > reading.MAX_ROWS
+    assert uploads.MAX_CELLS >= (reading.MAX_ROWS + 1) * len(template.COLUMNS)
+    assert uploads.MAX_COLUMNS >= len(template.COLUMNS)
 
 
 # --- Formulas ------------------------------------------------------------------------------
@@ -293,7 +296,7 @@ def test_formulas_are_read_as_their_saved_values_never_evaluated(busan):
     assert response.status_code == 302
     batch = ImportBatch.objects.get()
     assert batch.state == ImportBatch.State.CHECKED, batch.message
-    imports.apply_import(batch_id=batch.pk, by=busan.user)
+    import_services.apply_import(batch_id=batch.pk, by=busan.user)
     written = Observation.objects.get(indicator__plan__key="busan-2", indicator__key=ROW[1])
     assert (written.year, written.value, written.note) == (2025, Decimal("2.05"), "click")
     assert not Observation.objects.filter(indicator=written.indicator, year=2026).exists()

@@ -22,8 +22,10 @@ from django.urls.resolvers import LocalePrefixPattern
 from django.utils import timezone, translation
 from rest_framework.authtoken.models import Token, TokenProxy
 
-from indicators import imports, services
-from indicators.models import ImportBatch, Indicator, Observation, ReminderLog
+from imports import services as import_services
+from imports.models import ImportBatch
+from indicators import services
+from indicators.models import Indicator, Observation, ReminderLog
 from plans import reports
 from plans.models import Plan, Report
 from regions.models import Region
@@ -149,7 +151,7 @@ class World:
     def batch(self) -> ImportBatch:
         """Busan's checked spreadsheet upload of one value, ready to be confirmed."""
         content = "plan,kpi,year,value,source,note\nbusan-2,rnd_to_grdp_pct,2026,2.2,,\n"
-        batch = imports.create_import(
+        batch = import_services.create_import(
             user=self.busan_user, file_name="busan.csv", content=content.encode()
         )
         assert batch.state == ImportBatch.State.CHECKED and not batch.problem_count, batch.rows

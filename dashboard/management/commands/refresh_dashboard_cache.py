@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
+from core.cache import invalidate
 from dashboard.screens import warm_cache
-from indicators.cache import invalidate
 
 
 class Command(BaseCommand):

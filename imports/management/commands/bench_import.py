@@ -6,8 +6,9 @@ from decimal import Decimal
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from indicators import imports
-from indicators.models import ImportBatch, Indicator, Observation, Unit
+from imports import services as import_services
+from imports.models import ImportBatch
+from indicators.models import Indicator, Observation, Unit
 from plans.models import Level, Plan
 from regions.models import Membership, Region, Role
 
@@ -77,13 +78,13 @@ class Command(BaseCommand):
         content = out.getvalue().encode()
         try:
             started = time.perf_counter()
-            batch = imports.create_import(user=user, file_name="bench.csv", content=content)
+            batch = import_services.create_import(user=user, file_name="bench.csv", content=content)
             checked = time.perf_counter()
             if batch.state != ImportBatch.State.CHECKED or batch.problem_count:
                 first = next((r for r in batch.rows if r.get("problems")), {})
                 raise CommandError(f"The check failed: {batch.state} {batch.message} {first}")
-            imports.request_apply(batch_id=batch.pk, by=user)
-            batch = imports.apply_import(batch_id=batch.pk, by=user)
+            import_services.request_apply(batch_id=batch.pk, by=user)
+            batch = import_services.apply_import(batch_id=batch.pk, by=user)
             applied = time.perf_counter()
             if batch.state != ImportBatch.State.APPLIED:
                 raise CommandError(f"The write failed: {batch.message}")

@@ -4,10 +4,11 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from config.jobs import JobsUnavailable, enqueue
-from indicators import imports, tasks
-from indicators.models import ImportBatch
-from indicators.services import WorkflowError
+from core.errors import WorkflowError
+from core.jobs import JobsUnavailable, enqueue
+from imports import services as import_services
+from imports import tasks
+from imports.models import ImportBatch
 
 
 class Command(BaseCommand):
@@ -38,7 +39,9 @@ class Command(BaseCommand):
             raise CommandError(f"No user {user!r}.")
         if not file.is_file():
             raise CommandError(f"{file} is not a file.")
-        batch = imports.start_import(user=account, file_name=file.name, content=file.read_bytes())
+        batch = import_services.start_import(
+            user=account, file_name=file.name, content=file.read_bytes()
+        )
         self._run(tasks.check_import, queue, timeout, batch.pk)
         batch.refresh_from_db()
         self.stdout.write(
@@ -54,7 +57,7 @@ class Command(BaseCommand):
         if not apply:
             return
         try:
-            imports.request_apply(batch_id=batch.pk, by=account)
+            import_services.request_apply(batch_id=batch.pk, by=account)
         except WorkflowError as error:
             raise CommandError(error.message) from None
         self._run(tasks.apply_import, queue, timeout, batch.pk, account.pk)
