@@ -87,6 +87,8 @@ INSTALLED_APPS = [
     "indicators",
     "imports",
     "dashboard",
+    "reports",
+    "datatools",
 ]
 
 MIDDLEWARE = [

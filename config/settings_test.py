@@ -25,6 +25,6 @@ DATABASES["restore"] = {  # noqa: F405
         if DATABASES["default"]["ENGINE"].endswith("postgresql")  # noqa: F405
         else str(VAR_DIR / "restore.sqlite3")  # noqa: F405
     ),
-    # Created without "default" when a test asks only for it (tests/imports/test_migrations.py).
+    # Created without "default" when a test asks only for it (tests/test_migrations.py).
     "TEST": {"DEPENDENCIES": []},
 }

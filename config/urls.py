@@ -11,7 +11,6 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from core.api import not_found as api_not_found
 from dashboard import views as dashboard_views
-from plans import report_views
 from plans import views as plan_views
 from regions import views as region_views
 from regions.forms import AdminLoginForm, LoginForm
@@ -62,17 +61,6 @@ urlpatterns += i18n_patterns(
     path("plans/<slug:key>/", plan_views.plan_detail, name="plan_detail"),
     path("plans/<slug:key>/tasks/<str:code>/", plan_views.task_detail, name="task_detail"),
     path("plans/<slug:key>/kpis/<slug:kpi>/", dashboard_views.kpi, name="kpi_detail"),
-    path("plans/<slug:key>/reports/", report_views.report_list, name="report_list"),
-    path(
-        "plans/<slug:key>/reports/<int:report_id>.xlsx",
-        report_views.report_download,
-        name="report_download",
-    ),
-    path(
-        "plans/<slug:key>/reports/<int:report_id>/",
-        report_views.report_print,
-        name="report_print",
-    ),
     path("regions/<str:code>/", region_views.region_detail, name="region_detail"),
     path("dashboard/", dashboard_views.overview, name="dashboard"),
     path("dashboard/regions/<str:code>/", dashboard_views.region, name="region_dashboard"),
@@ -81,6 +69,7 @@ urlpatterns += i18n_patterns(
     path("charts/<slug:kind>/data.csv", dashboard_views.chart_csv, name="chart_csv"),
     path("", include("indicators.urls")),
     path("", include("imports.urls")),
+    path("", include("reports.urls")),
     path("account/", region_views.account, name="account"),
     path("login/", auth_views.LoginView.as_view(authentication_form=LoginForm), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -6,8 +6,6 @@ function checks permission (indicators/permissions.py), the version for optimist
 and records who and why in the history.
 """
 
-import datetime
-import io
 import math
 import re
 from collections.abc import Iterable
@@ -15,10 +13,11 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import URLValidator
-from django.db import connections, router, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.bulk import copy_to_history, insert_rows
 from core.cache import public_data_changed
 from core.errors import ConflictError, WorkflowError
 from indicators import notifications
@@ -446,7 +445,7 @@ def save_observations(*, entries: list[dict], by, progress=None) -> int:
             observation.version += 1
             updates.append(observation)
         if creates:
-            _insert_rows(
+            insert_rows(
                 Observation,
                 creates,
                 {
@@ -460,7 +459,7 @@ def save_observations(*, entries: list[dict], by, progress=None) -> int:
             created += len(creates)
         if updates:
             Observation.objects.bulk_update(updates, fields=BULK_FIELDS, batch_size=BULK_CHUNK)
-            _copy_to_history(
+            copy_to_history(
                 Observation.objects.filter(pk__in=[o.pk for o in updates]),
                 by=by,
                 when=now,
@@ -473,7 +472,7 @@ def save_observations(*, entries: list[dict], by, progress=None) -> int:
     if created:
         # The values this call created, and only those: version 1, entered by `by` at `now`
         # (to the microsecond; values created by others or earlier cannot match).
-        _copy_to_history(
+        copy_to_history(
             Observation.objects.filter(
                 indicator_id__in={entry["indicator"].id for entry in entries},
                 version=1,
@@ -486,100 +485,3 @@ def save_observations(*, entries: list[dict], by, progress=None) -> int:
             kind="+",
         )
     return written
-
-
-def _copy_to_history(observations, *, by, when, reason: str, kind: str) -> None:
-    """History rows for bulk-written values, one per value (what save() would have added),
-    copied inside the database by one INSERT … SELECT: nothing travels back and forth.
-    `observations` is a queryset of the values just written."""
-    history = Observation.history.model
-    connection = connections[router.db_for_write(history)]
-    quote = connection.ops.quote_name
-    copied = [f.column for f in Observation._meta.concrete_fields]
-    shared = {
-        "history_date": when,
-        "history_change_reason": reason,
-        "history_type": kind,
-        "history_user_id": by.pk,
-    }
-    missing = (
-        {f.column for f in history._meta.concrete_fields if not f.primary_key}
-        - set(copied)
-        - {history._meta.get_field(name).column for name in shared}
-    )
-    if missing:  # a field added to Observation's history only: this function must learn it
-        raise RuntimeError(f"No value for history columns {sorted(missing)}")
-    columns = ", ".join(
-        quote(c) for c in copied + [history._meta.get_field(n).column for n in shared]
-    )
-    constants = [
-        history._meta.get_field(name).get_db_prep_save(v, connection) for name, v in shared.items()
-    ]
-    fields = [f.attname for f in Observation._meta.concrete_fields]
-    select, params = observations.order_by().values_list(*fields).query.sql_with_params()
-    # The subquery's columns keep their names (one table), so the outer SELECT names them and
-    # adds the history columns as parameters.
-    names = ", ".join(quote(c) for c in copied)
-    marks = ", ".join(["%s"] * len(constants))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {quote(history._meta.db_table)} ({columns}) "
-            f"SELECT {names}, {marks} FROM ({select}) AS written ORDER BY {quote('id')}",
-            [*constants, *params],
-        )
-
-
-def _insert_rows(model, rows: list[dict], shared: dict) -> None:
-    """INSERT many rows at once: on PostgreSQL with COPY, elsewhere with one prepared
-    statement. At 100,000 rows Django's bulk_create spends most of its time compiling SQL and
-    building model instances, which plain rows do not need. `rows` hold the per-row columns
-    (by attname: integers, decimals and text, already validated); `shared` the columns every
-    row has in common; other columns get their field's default."""
-    connection = connections[router.db_for_write(model)]
-    quote = connection.ops.quote_name
-    per_row = list(rows[0])
-    constant = {
-        name: model._meta.get_field(name).get_db_prep_save(value, connection)
-        for name, value in shared.items()
-    }
-    defaults = {
-        f.attname: f.get_db_prep_save(f.get_default(), connection)
-        for f in model._meta.concrete_fields
-        if f.attname not in per_row and f.attname not in shared and not f.primary_key
-    }
-    names = per_row + list(constant) + list(defaults)
-    fixed = list(constant.values()) + list(defaults.values())
-    columns = ", ".join(quote(model._meta.get_field(name).column) for name in names)
-    table = quote(model._meta.db_table)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            tail = "\t" + "\t".join(_copy_text(value) for value in fixed) + "\n"
-            text = "".join(
-                "\t".join([_copy_text(row[name]) for name in per_row]) + tail for row in rows
-            )
-            with connection.wrap_database_errors:  # psycopg2's errors as Django's
-                cursor.cursor.copy_expert(
-                    f"COPY {table} ({columns}) FROM STDIN", io.StringIO(text), size=1 << 20
-                )
-        else:
-            marks = ", ".join(["%s"] * len(names))
-            cursor.executemany(
-                f"INSERT INTO {table} ({columns}) VALUES ({marks})",
-                [[row[name] for name in per_row] + fixed for row in rows],
-            )
-
-
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-
-
-def _copy_text(value) -> str:
-    """A value in PostgreSQL's COPY text format."""
-    if value is None:
-        return "\\N"
-    if isinstance(value, str):
-        return value.translate(_COPY_ESCAPES)
-    if isinstance(value, bool):
-        return "t" if value else "f"
-    if isinstance(value, datetime.datetime | datetime.date):
-        return value.isoformat()
-    return str(value)

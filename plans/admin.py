@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from plans.models import Budget, Direction, Plan, Report, Strategy, Task
+from plans.models import Budget, Direction, Plan, Strategy, Task
 from regions.forms import SourcesAdminMixin
 
 
@@ -81,12 +81,3 @@ class BudgetAdmin(SourcesAdminMixin, SimpleHistoryAdmin):
     search_fields = ["plan__key", "plan__name_ko"]
     list_select_related = ["plan", "task__strategy__plan"]
     raw_id_fields = ["task"]
-
-
-@admin.register(Report)
-class ReportAdmin(admin.ModelAdmin):
-    list_display = ["plan", "year", "state", "requested_by", "requested_at", "finished_at"]
-    list_filter = ["state", "plan"]
-    search_fields = ["plan__key"]
-    list_select_related = ["plan", "requested_by"]
-    readonly_fields = ["state", "requested_by", "finished_at", "message"]

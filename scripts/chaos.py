@@ -800,7 +800,7 @@ class Chaos:
         )
         report_ms = (time.monotonic() - started) * 1000
         (report_row,) = self.query(
-            "SELECT r.state, r.message FROM plans_report r JOIN plans_plan p ON p.id = r.plan_id"
+            "SELECT r.state, r.message FROM reports_report r JOIN plans_plan p ON p.id = r.plan_id"
             " WHERE p.key = %s ORDER BY r.id DESC LIMIT 1",
             [PLAN],
         )

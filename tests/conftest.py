@@ -19,7 +19,7 @@ CONFIGURED_DEFAULT = settings.DATABASES["default"]["NAME"]
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     # The seed is the world every test starts from; each test's changes roll back. A run of
-    # only tests that use another database (tests/imports/test_migrations.py) has none.
+    # only tests that use another database (tests/test_migrations.py) has none.
     if connections["default"].settings_dict["NAME"] == CONFIGURED_DEFAULT:
         return
     with django_db_blocker.unblock():

@@ -17,7 +17,8 @@ from core.security import (
     source_hash,
 )
 from dashboard.charts import STATUS_STYLE
-from plans.models import Plan, Report
+from plans.models import Plan
+from reports.models import Report
 
 PUBLIC = [
     "/",
@@ -128,7 +129,7 @@ def test_admin_pages_have_the_strict_policy_and_no_inline_code(admin_client_user
 
 def test_the_printable_report_has_no_inline_code(db, anonymous):
     report = Report.objects.create(plan=Plan.objects.get(key="busan-2"), year=2024)
-    from plans import reports
+    from reports import services as reports
 
     reports.build_report(report_id=report.pk)
     path = f"/plans/busan-2/reports/{report.pk}/"

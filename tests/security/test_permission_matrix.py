@@ -32,9 +32,9 @@ from rest_framework.test import APIClient
 
 from imports.models import ImportBatch
 from indicators.models import Indicator, Observation, Status
-from plans.models import Report
 from regions.models import Membership, Role
 from regions.services import create_account
+from reports.models import Report
 from tests.conftest import PASSWORD
 from tests.security.urlmatrix import (
     LANGUAGES,

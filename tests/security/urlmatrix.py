@@ -26,9 +26,10 @@ from imports import services as import_services
 from imports.models import ImportBatch
 from indicators import services
 from indicators.models import Indicator, Observation, ReminderLog
-from plans import reports
-from plans.models import Plan, Report
+from plans.models import Plan
 from regions.models import Region
+from reports import services as reports
+from reports.models import Report
 
 LANGUAGES = ("ko", "en")
 

@@ -1,7 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from plans import reports
-from plans.models import Plan, Report
+from plans.models import Plan
+from reports import services
+from reports.models import Report
 
 
 class Command(BaseCommand):
@@ -17,7 +18,7 @@ class Command(BaseCommand):
         if found is None:
             raise CommandError(f"No plan {plan!r}.")
         report = Report.objects.create(plan=found, year=year)
-        report = reports.build_report(report_id=report.pk)
+        report = services.build_report(report_id=report.pk)
         if report.state != Report.State.READY:
             raise CommandError(report.message or "The report could not be built.")
         if output:

@@ -6,9 +6,9 @@ import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
 
+from datatools.seed import SeedError, load_seed
 from indicators.models import Indicator, Observation, SeriesValue, Status
 from plans.models import Budget, Plan, Strategy, Task
-from plans.seed import SeedError, load_seed
 from regions.models import Agency, Region
 
 SHARED_DATA = Path(settings.BASE_DIR).parent / "shared" / "data"

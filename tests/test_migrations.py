@@ -15,6 +15,7 @@ from django.db import connections
 from django.db.migrations.executor import MigrationExecutor
 
 from imports.models import ImportBatch
+from reports.models import Report
 
 pytestmark = pytest.mark.django_db(databases=["restore"], transaction=True)
 DB = "restore"
@@ -131,3 +132,32 @@ def test_import_batches_waiting_before_the_move_are_kept_and_still_apply():
     # New batches get fresh ids after the old ones.
     newer = ImportBatch.objects.using(DB).create(user_id=user.pk, file_name="new.csv")
     assert newer.pk > batch.pk
+
+
+def test_reports_built_before_the_move_are_kept_with_their_workbooks():
+    migrate("reports", "zero")  # the reports app before it existed: its table back in plans
+    migrate("plans", "0002_background_jobs")
+    old = old_models("plans", "0002_background_jobs")
+    user = old.get_model("auth", "User").objects.using(DB).create(username="officer")
+    plan = (
+        old.get_model("plans", "Plan")
+        .objects.using(DB)
+        .create(key="national-6", level="national", name_ko="제6차", name_en="6th")
+    )
+    report = (
+        old.get_model("plans", "Report")
+        .objects.using(DB)
+        .create(plan=plan, year=2024, state="ready", requested_by=user, workbook=b"PK\x03\x04 xlsx")
+    )
+    content_types = ContentType.objects.using(DB)
+    content_types.filter(app_label="reports").delete()
+    old_type, _ = content_types.get_or_create(app_label="plans", model="report")
+
+    migrate()
+
+    moved = Report.objects.using(DB).get(pk=report.pk)
+    assert (moved.plan_id, moved.year, moved.state) == (plan.pk, 2024, "ready")
+    assert (moved.requested_by_id, bytes(moved.workbook)) == (user.pk, b"PK\x03\x04 xlsx")
+    assert Report._meta.db_table == "reports_report"
+    moved_type = content_types.get(pk=old_type.pk)
+    assert (moved_type.app_label, moved_type.model) == ("reports", "report")

@@ -1,4 +1,4 @@
-"""Pages of a plan's annual reports (thin: the work is in plans/reports.py).
+"""Pages of a plan's annual reports (thin: the work is in reports/services.py).
 
 Reports are public, like the plan pages: they contain approved values only. Requesting one is
 for ministry officers and the plan region's secretariat.
@@ -17,8 +17,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
 from core.jobs import JobsUnavailable, enqueue
-from plans import reports
-from plans.models import Plan, Report
+from plans.models import Plan
+from reports import queries, services, tasks, workbook
+from reports.models import Report
+from reports.permissions import may_request_report
 
 log = logging.getLogger(__name__)
 
@@ -54,8 +56,8 @@ def _ready_report(key: str, report_id: int, *fields_deferred: str) -> Report:
 def report_list(request, key):
     """The plan's reports, newest first; officers and the region's secretariat request one."""
     plan = _plan(key)
-    may_request = reports.may_request_report(request.user, plan)
-    years = reports.report_years(plan)
+    may_request = may_request_report(request.user, plan)
+    years = queries.report_years(plan)
     if request.method == "POST":
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
@@ -63,27 +65,25 @@ def report_list(request, key):
             raise PermissionDenied(_("Only the ministry and this region's secretariat may do so."))
         form = RequestForm(request.POST, years=years)
         if form.is_valid():
-            report = reports.request_report(
+            report = services.request_report(
                 plan=plan, year=form.cleaned_data["year"], by=request.user
             )
             _queue(request, report)
             return redirect("report_list", key=plan.key)
     else:
-        form = RequestForm(initial={"year": reports.default_report_year(years)}, years=years)
+        form = RequestForm(initial={"year": queries.default_report_year(years)}, years=years)
     listed = list(plan.reports.defer("workbook").order_by("-requested_at", "-pk")[:REPORTS_SHOWN])
     return render(
         request,
-        "plans/report_list.html",
+        "reports/list.html",
         {"plan": plan, "reports": listed, "form": form, "may_request": may_request},
         status=400 if form.errors else 200,
     )
 
 
 def _queue(request, report: Report) -> None:
-    from plans.tasks import build_report as build_report_task
-
     try:
-        enqueue(build_report_task, report.pk)
+        enqueue(tasks.build_report, report.pk)
     except JobsUnavailable as error:
         Report.objects.filter(pk=report.pk).update(state=Report.State.FAILED, message=error.message)
         messages.error(request, error.message)
@@ -116,9 +116,9 @@ def report_download(request, key, report_id):
     report = _ready_report(key, report_id)
     return HttpResponse(
         bytes(report.workbook),
-        content_type=reports.XLSX_CONTENT_TYPE,
+        content_type=workbook.XLSX_CONTENT_TYPE,
         headers={
-            "Content-Disposition": f'attachment; filename="{reports.report_file_name(report)}"'
+            "Content-Disposition": f'attachment; filename="{services.report_file_name(report)}"'
         },
     )
 
@@ -129,6 +129,6 @@ def report_print(request, key, report_id):
     report = _ready_report(key, report_id, "workbook")
     return render(
         request,
-        "plans/report_print.html",
-        {"report": report, "data": reports.report_data(report.plan, report.year)},
+        "reports/print.html",
+        {"report": report, "data": queries.report_data(report.plan, report.year)},
     )

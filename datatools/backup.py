@@ -54,7 +54,6 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
-import io
 import json
 import os
 import tempfile
@@ -77,13 +76,25 @@ from django.db.migrations.loader import MigrationLoader
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.bulk import COPY_NULL, copy_escape, write_rows
+
 FORMAT = "rstplan-backup"
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 CHUNK = 2000
 
 # Apps whose every model is kept (the many-to-many and history tables included).
-KEPT_APPS = ("auth", "authtoken", "admin", "regions", "plans", "indicators", "imports", "dashboard")
+KEPT_APPS = (
+    "auth",
+    "authtoken",
+    "admin",
+    "regions",
+    "plans",
+    "indicators",
+    "imports",
+    "dashboard",
+    "reports",
+)
 # Models deliberately left out, with the reason (see the module docstring).
 LEFT_OUT = {
     "contenttypes.contenttype": "created by migrate; referred to by natural key",
@@ -159,7 +170,7 @@ def kept_models(registry=apps) -> list[type[models.Model]]:
         raise BackupError(
             _(
                 "These models are neither kept nor left out by the backup; decide in "
-                "config/backup.py (KEPT_APPS or LEFT_OUT):"
+                "datatools/backup.py (KEPT_APPS or LEFT_OUT):"
             ),
             sorted(undecided),
         )
@@ -775,12 +786,15 @@ def _decoder(field: models.Field, connection, natural: dict) -> Callable | None:
 def _load_part(archive, plan: _Plan, connection, natural, progress) -> PartReport:
     started = time.monotonic()
     part = plan.part
-    with archive.open(part["file"]) as data, connection.cursor() as cursor:
-        rows = _read_rows(data, part)
-        if connection.vendor == "postgresql" and connection.Database.__name__ == "psycopg2":
-            written = _copy_rows(cursor, plan, rows, connection, natural)
-        else:
-            written = _insert_rows(cursor, plan, rows, connection, natural)
+    with archive.open(part["file"]) as data:
+        written = write_rows(
+            connection,
+            table=plan.model._meta.db_table,
+            columns=[f.column for f in [*plan.fields, *plan.defaults]],
+            rows=_read_rows(data, part),
+            params=_params(plan, connection, natural),
+            copy_line=_copy_line(plan, natural),
+        )
     part_report = PartReport(model=part["model"], rows=written, seconds=time.monotonic() - started)
     if progress:
         progress(part_report)
@@ -817,46 +831,24 @@ ROW_ERRORS = (
 )
 
 
-def _insert_rows(cursor, plan: _Plan, rows, connection, natural) -> int:
-    """Multi-row INSERTs with the driver's parameters (SQLite, or PostgreSQL without psycopg2)."""
-    quote = connection.ops.quote_name
+def _params(plan: _Plan, connection, natural) -> Callable[[tuple[int, list]], list]:
+    """A numbered JSON row as the INSERT's parameters (SQLite, or PostgreSQL without COPY)."""
     convert = [
         (i, dec) for i, f in enumerate(plan.fields) if (dec := _decoder(f, connection, natural))
     ]
     fixed = [f.get_db_prep_save(value, connection) for f, value in plan.defaults.items()]
-    columns = [*plan.fields, *plan.defaults]
-    sql = (
-        f"INSERT INTO {quote(plan.model._meta.db_table)} "
-        f"({', '.join(quote(f.column) for f in columns)}) "
-        f"VALUES ({', '.join(['%s'] * len(columns))})"
-    )
-    batch, written = [], 0
-    for number, row in rows:
+
+    def params(numbered: tuple[int, list]) -> list:
+        number, row = numbered
         try:
             for i, dec in convert:
                 if row[i] is not None:
                     row[i] = dec(row[i])
         except ROW_ERRORS:
             raise _unreadable(number, plan.part) from None
-        row.extend(fixed)
-        batch.append(row)
-        if len(batch) == CHUNK:
-            cursor.executemany(sql, batch)
-            written += len(batch)
-            batch = []
-    if batch:
-        cursor.executemany(sql, batch)
-        written += len(batch)
-    return written
+        return row + fixed
 
-
-COPY_CHUNK = 10000
-COPY_NULL = "\\N"
-COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-
-
-def _copy_text(value: str) -> str:
-    return value.translate(COPY_ESCAPES)
+    return params
 
 
 def _copy_encoder(field: models.Field, natural: dict) -> Callable[[object], str]:
@@ -870,17 +862,16 @@ def _copy_encoder(field: models.Field, natural: dict) -> Callable[[object], str]
     if kind == "BooleanField":
         return {True: "t", False: "f"}.__getitem__
     if kind == "JSONField":
-        return lambda value: _copy_text(json.dumps(value, ensure_ascii=False))
+        return lambda value: copy_escape(json.dumps(value, ensure_ascii=False))
     if kind == "BinaryField":
         return lambda value: "\\\\x" + base64.b64decode(value, validate=True).hex()
     if kind.endswith(("IntegerField", "AutoField")):
         return lambda value: str(value.__index__())  # a number, never text that parses as one
-    return _copy_text
+    return copy_escape
 
 
-def _copy_rows(cursor, plan: _Plan, rows, connection, natural) -> int:
-    """COPY … FROM STDIN in batches: several times faster than INSERTs at national scale."""
-    quote = connection.ops.quote_name
+def _copy_line(plan: _Plan, natural) -> Callable[[tuple[int, list]], str]:
+    """A numbered JSON row as one line of COPY text, straight from JSON (PostgreSQL)."""
     encoders = [_copy_encoder(f, natural) for f in plan.fields]
     fixed = ""
     for f, value in plan.defaults.items():
@@ -890,14 +881,11 @@ def _copy_rows(cursor, plan: _Plan, rows, connection, natural) -> int:
             json_form = encode(value)
         fixed += "\t" + (COPY_NULL if json_form is None else _copy_encoder(f, natural)(json_form))
     fixed += "\n"
-    sql = (
-        f"COPY {quote(plan.model._meta.db_table)} "
-        f"({', '.join(quote(f.column) for f in [*plan.fields, *plan.defaults])}) FROM STDIN"
-    )
-    lines, written = [], 0
-    for number, row in rows:
+
+    def copy_line(numbered: tuple[int, list]) -> str:
+        number, row = numbered
         try:
-            lines.append(
+            return (
                 "\t".join(
                     [
                         COPY_NULL if v is None else enc(v)
@@ -908,14 +896,8 @@ def _copy_rows(cursor, plan: _Plan, rows, connection, natural) -> int:
             )
         except ROW_ERRORS:
             raise _unreadable(number, plan.part) from None
-        if len(lines) == COPY_CHUNK:
-            cursor.cursor.copy_expert(sql, io.StringIO("".join(lines)))
-            written += len(lines)
-            lines = []
-    if lines:
-        cursor.cursor.copy_expert(sql, io.StringIO("".join(lines)))
-        written += len(lines)
-    return written
+
+    return copy_line
 
 
 def _check_counts(plans: list[_Plan], connection) -> None:

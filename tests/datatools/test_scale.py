@@ -5,10 +5,10 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
+from datatools import scale
+from datatools.scale import ScaleError, ScaleSize, generate_scale_data
 from indicators.models import Indicator, Observation, SeriesValue, Status
-from plans import scale
 from plans.models import Budget, Plan, Strategy, Task
-from plans.scale import ScaleError, ScaleSize, generate_scale_data
 from regions.models import Region
 
 SMALL = ScaleSize(regions=2, municipalities=5, kpis=3, years=4)

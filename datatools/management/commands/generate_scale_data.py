@@ -3,9 +3,9 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
+from datatools.scale import ScaleError, ScaleSize, generate_scale_data
 from indicators.models import Indicator, Observation
 from plans.models import Budget, Plan
-from plans.scale import ScaleError, ScaleSize, generate_scale_data
 
 DEFAULT = ScaleSize()
 

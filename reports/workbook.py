@@ -1,34 +1,20 @@
-"""Annual reports of a plan: the data (approved values only), the Excel workbook, the build job.
-
-A report for year Y shows the plan as it stands and every KPI judged on the approved values of
-Y and earlier, so a report for a past year gives the same status it would have given then (as
-far as the approved values are unchanged). Budgets are those of Y and earlier.
-"""
+"""An annual report as an Excel workbook: summary, structure, KPIs, values and budgets."""
 
 from __future__ import annotations
 
 import io
-import logging
-from dataclasses import dataclass, field
-from datetime import datetime
 from decimal import Decimal
 from typing import NamedTuple
 
 import openpyxl
-from django.db.models import Prefetch
 from django.utils import timezone, translation
-from django.utils.translation import gettext_lazy
 from openpyxl.styles import Alignment, Font, PatternFill
 
 from core.spreadsheets import append_row
-from dashboard.charts import STATUS_LABELS, STATUS_STYLE, status_label
-from indicators import progress
-from indicators.models import Direction, Indicator, Observation
-from indicators.permissions import is_ministry, region_code_of
-from plans.models import Basis, Plan, Report, Strategy, Task
-from plans.queries import BudgetRow, budget_rows
-
-log = logging.getLogger(__name__)
+from dashboard.charts import STATUS_LABELS
+from indicators.models import Direction
+from plans.models import Basis, Task
+from reports.queries import ReportData
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PROVISIONAL = "잠정 provisional"
@@ -36,163 +22,6 @@ PROVISIONAL_NOTE = (
     "‘잠정 provisional’ 표시 항목은 확인되지 않은 내용입니다. "
     "Items marked ‘provisional’ are not confirmed."
 )
-BUILD_FAILED = gettext_lazy(
-    "The report could not be built because of an internal error. Please request it again."
-)
-
-
-# --------------------------------------------------------------------------- who may request
-
-
-def may_request_report(user, plan: Plan) -> bool:
-    """Ministry officers request any plan's report; a secretariat only its own region's."""
-    if is_ministry(user):
-        return True
-    return plan.region_id is not None and region_code_of(user) == plan.region_id
-
-
-def report_years(plan: Plan) -> list[int]:
-    """Years a report may be requested for: the plan period, else its KPIs' entry years."""
-    if plan.start_year and plan.end_year:
-        return list(range(plan.start_year, plan.end_year + 1))
-    years: set[int] = set()
-    for baseline_year, target_year in plan.indicators.values_list("baseline_year", "target_year"):
-        last = max(target_year, plan.end_year or target_year)
-        years.update(range(baseline_year + 1, last + 1))
-    return sorted(years) or [timezone.localdate().year - 1]
-
-
-def default_report_year(years: list[int]) -> int:
-    """Last calendar year (the usual annual report), or the nearest year on offer."""
-    last_year = timezone.localdate().year - 1
-    if last_year in years:
-        return last_year
-    earlier = [y for y in years if y < last_year]
-    return max(earlier) if earlier else min(years)
-
-
-def request_report(*, plan: Plan, year: int, by) -> Report:
-    """A queued report of `plan` for `year`; the caller queues the build job."""
-    report = Report(plan=plan, year=year, requested_by=by, state=Report.State.QUEUED)
-    report.full_clean()
-    report.save()
-    return report
-
-
-# --------------------------------------------------------------------------- data
-
-
-@dataclass(frozen=True)
-class ValueRow:
-    year: int
-    value: Decimal
-    source: str
-
-
-@dataclass
-class KpiRow:
-    """A KPI with its approved values up to the report year and the assessment over them."""
-
-    indicator: Indicator
-    values: list[ValueRow]
-    assessment: progress.Assessment
-
-    @property
-    def status(self) -> str:
-        return self.assessment.status
-
-    @property
-    def status_label(self) -> str:
-        return status_label(self.assessment.status)
-
-
-@dataclass
-class ReportData:
-    plan: Plan
-    year: int
-    generated_at: datetime
-    strategies: list[Strategy]
-    kpis: list[KpiRow]
-    budgets: list[BudgetRow]
-    status_counts: list[tuple[str, int]] = field(default_factory=list)
-
-    @property
-    def has_values(self) -> bool:
-        return any(kpi.values for kpi in self.kpis)
-
-    @property
-    def has_provisional(self) -> bool:
-        tasks = (t for s in self.strategies for t in s.tasks.all())
-        return (
-            self.plan.provisional
-            or any(s.provisional for s in self.strategies)
-            or any(t.provisional for t in tasks)
-            or any(k.indicator.provisional for k in self.kpis)
-        )
-
-
-def report_data(plan: Plan, year: int) -> ReportData:
-    """Everything a report of `plan` for `year` shows, in a fixed number of queries."""
-    aligned = Task.objects.select_related("strategy__plan").order_by(
-        "strategy__plan__key", "strategy__number", "number"
-    )
-    strategies = list(
-        Strategy.objects.filter(plan=plan)
-        .order_by("number")
-        .prefetch_related(
-            Prefetch(
-                "tasks",
-                queryset=Task.objects.order_by("number").prefetch_related(
-                    Prefetch("aligns_with", queryset=aligned)
-                ),
-            )
-        )
-    )
-    # Not `with_approved_observations()` / `Indicator.assessment`: those use every year.
-    indicators = (
-        Indicator.objects.filter(plan=plan)
-        .select_related("unit", "task__strategy")
-        .order_by("id")
-        .prefetch_related(
-            Prefetch(
-                "observations",
-                queryset=Observation.objects.approved().filter(year__lte=year).order_by("year"),
-                to_attr="report_observations",
-            )
-        )
-    )
-    kpis = []
-    for indicator in indicators:
-        indicator.plan = plan  # already loaded; spares a query per KPI
-        observations = indicator.report_observations
-        kpis.append(
-            KpiRow(
-                indicator=indicator,
-                values=[ValueRow(o.year, o.value, o.source) for o in observations],
-                assessment=progress.assess(
-                    direction=indicator.direction,
-                    baseline=(indicator.baseline_year, indicator.baseline_value),
-                    target=(indicator.target_year, indicator.target_value),
-                    observations=[(o.year, o.value) for o in observations],
-                    method=indicator.method,
-                ),
-            )
-        )
-    counts = {status: 0 for status in STATUS_STYLE}
-    for kpi in kpis:
-        counts[kpi.status] += 1
-    return ReportData(
-        plan=plan,
-        year=year,
-        generated_at=timezone.now(),
-        strategies=strategies,
-        kpis=kpis,
-        budgets=[row for row in budget_rows(plan) if row.year <= year],
-        status_counts=list(counts.items()),
-    )
-
-
-# --------------------------------------------------------------------------- workbook
 
 
 class Num(NamedTuple):
@@ -460,41 +289,3 @@ def workbook(data: ReportData) -> bytes:
     output = io.BytesIO()
     book.save(output)
     return output.getvalue()
-
-
-# --------------------------------------------------------------------------- build job
-
-
-def build_report(*, report_id: int) -> Report:
-    """Build a queued (or failed) report's workbook; safe to run twice: ready is left alone."""
-    report = (
-        Report.objects.defer("workbook")
-        .select_related("plan__region", "plan__implements")
-        .get(pk=report_id)
-    )
-    if report.state == Report.State.READY:
-        return report
-    Report.objects.filter(pk=report.pk).update(state=Report.State.BUILDING, message="")
-    try:
-        content = workbook(report_data(report.plan, report.year))
-    except Exception:
-        log.exception(
-            "Report %s (%s, %s) could not be built", report.pk, report.plan.key, report.year
-        )
-        # Never leave a report "building" forever: the list would promise it for nothing.
-        report.state, report.message = Report.State.FAILED, str(BUILD_FAILED)
-        report.finished_at = timezone.now()
-        Report.objects.filter(pk=report.pk).update(
-            state=report.state, message=report.message, finished_at=report.finished_at
-        )
-        raise
-    report.state, report.message, report.workbook = Report.State.READY, "", content
-    report.finished_at = timezone.now()
-    Report.objects.filter(pk=report.pk).update(
-        state=report.state, message="", workbook=content, finished_at=report.finished_at
-    )
-    return report
-
-
-def report_file_name(report: Report) -> str:
-    return f"{report.plan.key}-{report.year}-report.xlsx"

@@ -9,15 +9,17 @@ from django.utils import translation
 
 from core.jobs import JobsUnavailable
 from indicators.models import Indicator, Observation, Status, Unit
-from plans import reports
-from plans.models import Plan, Report, Strategy, Task
+from plans.models import Plan, Strategy, Task
+from reports import queries as report_queries
+from reports import services, workbook
+from reports.models import Report
 
 SHEETS = ["요약 Summary", "구조 Structure", "성과지표 KPIs", "실적 Values", "투자 Budgets"]
 
 
 def built(plan_key: str, year: int) -> Report:
     report = Report.objects.create(plan=Plan.objects.get(key=plan_key), year=year)
-    return reports.build_report(report_id=report.pk)
+    return services.build_report(report_id=report.pk)
 
 
 def open_workbook(content) -> openpyxl.Workbook:
@@ -138,7 +140,7 @@ def test_the_structure_sheet_lists_every_task_with_its_national_alignment(db):
 def test_a_2021_report_judges_the_rank_on_values_up_to_2021_only(db):
     rank = Indicator.objects.get(plan__key="busan-2", key="rcostii_rank")
     assert rank.assessment.status == "substantial_progress"  # over every year (2022 = 6)
-    data = reports.report_data(Plan.objects.get(key="busan-2"), 2021)
+    data = report_queries.report_data(Plan.objects.get(key="busan-2"), 2021)
     row = next(k for k in data.kpis if k.indicator.key == "rcostii_rank")
     assert row.status == "not_available"  # nothing after the 2021 baseline yet
     assert max(v.year for v in row.values) == 2021
@@ -178,8 +180,8 @@ def test_rebuilding_a_ready_report_changes_nothing(db, monkeypatch):
     def must_not_run(data):
         raise AssertionError("a ready report was rebuilt")
 
-    monkeypatch.setattr(reports, "workbook", must_not_run)
-    again = reports.build_report(report_id=report.pk)
+    monkeypatch.setattr(workbook, "workbook", must_not_run)
+    again = services.build_report(report_id=report.pk)
     after = Report.objects.get(pk=report.pk)
     assert again.state == after.state == Report.State.READY
     assert after.finished_at == before.finished_at
@@ -188,21 +190,21 @@ def test_rebuilding_a_ready_report_changes_nothing(db, monkeypatch):
 
 def test_a_failed_build_marks_the_report_failed_and_a_retry_builds_it(db, monkeypatch):
     report = Report.objects.create(plan=Plan.objects.get(key="busan-2"), year=2024)
-    real_workbook = reports.workbook
+    real_workbook = workbook.workbook
 
     def broken(data):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(reports, "workbook", broken)
+    monkeypatch.setattr(workbook, "workbook", broken)
     with pytest.raises(RuntimeError):
-        reports.build_report(report_id=report.pk)
+        services.build_report(report_id=report.pk)
     report.refresh_from_db()
     assert report.state == Report.State.FAILED
     assert report.message and "disk full" not in report.message  # no internals shown
     assert report.workbook is None and report.finished_at is not None
 
-    monkeypatch.setattr(reports, "workbook", real_workbook)
-    assert reports.build_report(report_id=report.pk).state == Report.State.READY
+    monkeypatch.setattr(workbook, "workbook", real_workbook)
+    assert services.build_report(report_id=report.pk).state == Report.State.READY
     report.refresh_from_db()
     assert report.state == Report.State.READY and report.message == ""
 
@@ -212,8 +214,8 @@ def test_report_data_takes_the_same_number_of_queries_for_3_or_23_kpis(db):
 
     def queries() -> int:
         with CaptureQueriesContext(connection) as context:
-            data = reports.report_data(plan, 2024)
-            reports.workbook(data)
+            data = report_queries.report_data(plan, 2024)
+            workbook.workbook(data)
         return len(context.captured_queries)
 
     small = queries()
@@ -242,7 +244,7 @@ def test_report_data_takes_the_same_number_of_queries_for_3_or_23_kpis(db):
             )
     large = queries()
     assert large == small
-    assert len(reports.report_data(plan, 2024).kpis) == 23
+    assert len(report_queries.report_data(plan, 2024).kpis) == 23
 
 
 # ---------------------------------------------------------------- the pages
@@ -261,7 +263,7 @@ def test_anyone_sees_the_reports_and_downloads_a_ready_one(db, anonymous):
 
     response = anonymous.get(f"/plans/busan-2/reports/{report.pk}.xlsx")
     assert response.status_code == 200
-    assert response["Content-Type"] == reports.XLSX_CONTENT_TYPE
+    assert response["Content-Type"] == workbook.XLSX_CONTENT_TYPE
     assert response["Content-Disposition"] == 'attachment; filename="busan-2-2024-report.xlsx"'
     assert open_workbook(response.content).sheetnames == SHEETS
 
@@ -310,14 +312,14 @@ def test_an_anonymous_request_is_sent_to_log_in(db, anonymous):
 
 def test_the_busan_secretariat_requests_a_busan_report_and_it_is_built(db, busan):
     html = busan.get(list_url()).content.decode()
-    years = reports.report_years(Plan.objects.get(key="busan-2"))
+    years = report_queries.report_years(Plan.objects.get(key="busan-2"))
     assert years == [2023, 2024, 2025, 2026, 2027]
-    assert f'<option value="{reports.default_report_year(years)}" selected>' in html
+    assert f'<option value="{report_queries.default_report_year(years)}" selected>' in html
 
     response = busan.post(list_url(), {"year": 2025}, follow=True)
     assert response.redirect_chain == [(list_url(), 302)]
     report = Report.objects.get()
-    # CELERY_TASK_ALWAYS_EAGER: plans.tasks.build_report ran in-process.
+    # CELERY_TASK_ALWAYS_EAGER: reports.tasks.build_report ran in-process.
     assert (report.plan.key, report.year, report.state) == ("busan-2", 2025, "ready")
     assert report.requested_by == busan.user
     html = response.content.decode()
@@ -344,7 +346,7 @@ def test_an_unreachable_job_queue_fails_the_report_with_a_message(db, busan, mon
     def unavailable(task, *args):
         raise JobsUnavailable()
 
-    monkeypatch.setattr("plans.report_views.enqueue", unavailable)
+    monkeypatch.setattr("reports.views.enqueue", unavailable)
     response = busan.post(list_url(), {"year": 2024}, follow=True)
     assert response.status_code == 200
     report = Report.objects.get()
@@ -358,7 +360,7 @@ def test_a_build_that_fails_in_process_is_reported_not_a_server_error(db, busan,
     def broken(data):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(reports, "workbook", broken)
+    monkeypatch.setattr(workbook, "workbook", broken)
     response = busan.post(list_url(), {"year": 2024}, follow=True)
     assert response.status_code == 200
     report = Report.objects.get()

@@ -4,14 +4,14 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS
 from django.utils.translation import gettext as _
 
-from config.backup import BackupError, export_all
+from datatools.backup import BackupError, export_all
 
 
 class Command(BaseCommand):
     help = (
         "Write every row of the database (plans, KPIs, values and their history, accounts, "
         "reports) to one archive that import_all restores on SQLite or PostgreSQL. "
-        "See config/backup.py for what is kept and what is left out."
+        "See datatools/backup.py for what is kept and what is left out."
     )
 
     def add_arguments(self, parser):

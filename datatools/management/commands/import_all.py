@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS
 from django.utils.translation import gettext as _
 
-from config.backup import BackupError, import_all
+from datatools.backup import BackupError, import_all
 
 
 class Command(BaseCommand):

@@ -3,7 +3,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from plans.seed import SeedError, load_seed
+from datatools.seed import SeedError, load_seed
 
 
 class Command(BaseCommand):

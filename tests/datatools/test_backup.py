@@ -19,17 +19,18 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone, translation
 from rest_framework.authtoken.models import Token
 
-from config import backup
+from datatools import backup
 from imports.models import ImportBatch
 from indicators import services
 from indicators.models import Indicator, Observation, ReminderLog, Status
-from plans import reports
-from plans.models import Plan, Report, Task
+from plans.models import Plan, Task
+from reports import services as reports
+from reports.models import Report
 
 pytestmark = pytest.mark.django_db(databases=["default", "restore"])
 
 OBSERVATIONS = "data/indicators.observation.jsonl"
-# The only tables a backup may leave out (config/backup.py says why); every other one, in
+# The only tables a backup may leave out (datatools/backup.py says why); every other one, in
 # every installed app, must come back.
 LEFT_OUT = {"sessions.session", "contenttypes.contenttype", "auth.permission"}
 # A note that needs escaping in every format on the way: newline, tab, backslash, quotes.
