@@ -1,7 +1,7 @@
 from rest_framework.routers import DefaultRouter
 
-from indicators.api import IndicatorViewSet, ObservationViewSet, SeriesViewSet
-from plans.api import BudgetViewSet, PlanViewSet
+from indicators.api import IndicatorViewSet, ObservationViewSet, PlanViewSet, SeriesViewSet
+from plans.api import BudgetViewSet
 from regions.api import RegionViewSet
 
 router = DefaultRouter()

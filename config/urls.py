@@ -11,7 +11,6 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from core.api import not_found as api_not_found
 from dashboard import views as dashboard_views
-from plans import views as plan_views
 from regions import views as region_views
 from regions.forms import AdminLoginForm, LoginForm
 
@@ -57,11 +56,11 @@ urlpatterns = [
 
 # Korean pages have no prefix (the default language); English pages live under /en/.
 urlpatterns += i18n_patterns(
-    path("", plan_views.home, name="home"),
-    path("plans/<slug:key>/", plan_views.plan_detail, name="plan_detail"),
-    path("plans/<slug:key>/tasks/<str:code>/", plan_views.task_detail, name="task_detail"),
+    path("", dashboard_views.home, name="home"),
+    path("plans/<slug:key>/", dashboard_views.plan_detail, name="plan_detail"),
+    path("plans/<slug:key>/tasks/<str:code>/", dashboard_views.task_detail, name="task_detail"),
     path("plans/<slug:key>/kpis/<slug:kpi>/", dashboard_views.kpi, name="kpi_detail"),
-    path("regions/<str:code>/", region_views.region_detail, name="region_detail"),
+    path("regions/<str:code>/", dashboard_views.region_detail, name="region_detail"),
     path("dashboard/", dashboard_views.overview, name="dashboard"),
     path("dashboard/regions/<str:code>/", dashboard_views.region, name="region_dashboard"),
     path("dashboard/compare/", dashboard_views.compare, name="compare"),

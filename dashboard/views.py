@@ -11,6 +11,49 @@ from core.spreadsheets import safe_cell
 from dashboard import charts, queries, screens
 from indicators import queries as indicator_queries
 from indicators.permissions import may
+from plans import queries as plan_queries
+
+
+@require_safe
+@public_page
+def home(request):
+    return render(
+        request,
+        "dashboard/home.html",
+        {
+            "national_plans": queries.national_plans(),
+            "regions": plan_queries.regions_with_plans(),
+        },
+    )
+
+
+@require_safe
+@public_page
+def plan_detail(request, key):
+    plan = queries.plan_page(key)
+    return render(
+        request,
+        "dashboard/plan_detail.html",
+        {"plan": plan, "budget_rows": plan_queries.budget_rows(plan)},
+    )
+
+
+@require_safe
+@public_page
+def task_detail(request, key, code):
+    task, serving = queries.task_page(key, code)
+    return render(
+        request,
+        "dashboard/task_detail.html",
+        {"task": task, "plan": task.strategy.plan, "serving": serving},
+    )
+
+
+@require_safe
+@public_page
+def region_detail(request, code):
+    region, plans = queries.region_page(code)
+    return render(request, "dashboard/region_detail.html", {"region": region, "plans": plans})
 
 
 @require_safe

@@ -58,17 +58,21 @@ import json
 import os
 import tempfile
 import time
+import tomllib
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from importlib import metadata
 from pathlib import Path
 
 import django
 from django.apps import apps
+from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
+from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.core.management.color import no_style
 from django.db import DatabaseError, connections, models, transaction
@@ -77,6 +81,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.bulk import COPY_NULL, copy_escape, write_rows
+from core.cache import public_data_changed
 
 FORMAT = "rstplan-backup"
 FORMAT_VERSION = 1
@@ -142,15 +147,9 @@ class BackupError(Exception):
 
 def app_version() -> str:
     """The version of this app (pyproject.toml), as installed."""
-    from importlib.metadata import PackageNotFoundError, version
-
     try:
-        return version("rstplan")
-    except PackageNotFoundError:
-        import tomllib
-
-        from django.conf import settings
-
+        return metadata.version("rstplan")
+    except metadata.PackageNotFoundError:
         with open(Path(settings.BASE_DIR) / "pyproject.toml", "rb") as file:
             return tomllib.load(file)["project"]["version"]
 
@@ -719,15 +718,12 @@ def import_all(
         ) from None
     report.written = True
     report.seconds = time.monotonic() - started
-    from core.cache import public_data_changed
-
     public_data_changed()  # cached pages show the old data: make them stale
     return report
 
 
 def _delete_everything(plans: list[_Plan], connection) -> None:
     quote = connection.ops.quote_name
-    from django.contrib.sessions.models import Session
 
     with connection.cursor() as cursor:
         for model in [*(p.model for p in reversed(plans)), Session]:

@@ -1,5 +1,5 @@
 import django_filters
-from django.db.models import BigIntegerField
+from django.db.models import BigIntegerField, Prefetch
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -15,10 +15,13 @@ from indicators.serializers import (
     ObservationCreateSerializer,
     ObservationSerializer,
     ObservationUpdateSerializer,
+    PlanDetailSerializer,
     ReasonSerializer,
     SeriesValueSerializer,
     VersionSerializer,
 )
+from plans.models import Plan, Strategy, Task
+from plans.serializers import PlanSerializer
 
 
 class IndicatorFilter(django_filters.FilterSet):
@@ -242,3 +245,48 @@ class SeriesViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = SeriesValueSerializer
     filterset_class = SeriesFilter
     queryset = SeriesValue.objects.order_by("series", "region_id", "year")
+
+
+class PlanFilter(django_filters.FilterSet):
+    level = django_filters.ChoiceFilter(
+        choices=[("national", "national"), ("regional", "regional")]
+    )
+    region = django_filters.CharFilter(field_name="region_id", help_text="Region code, e.g. 26.")
+
+    class Meta:
+        model = Plan
+        fields = ["level", "region"]
+
+
+class PlanViewSet(viewsets.ReadOnlyModelViewSet):
+    """The national plan and every regional plan; the detail carries strategies, tasks and KPIs."""
+
+    lookup_field = "key"
+    filterset_class = PlanFilter
+
+    def get_queryset(self):
+        queryset = Plan.objects.select_related("region", "implements").order_by(
+            "level", "region__order", "key"
+        )
+        if self.action == "retrieve":
+            tasks = Task.objects.order_by("number").prefetch_related(
+                Prefetch("aligns_with", queryset=Task.objects.select_related("strategy__plan"))
+            )
+            queryset = queryset.prefetch_related(
+                Prefetch(
+                    "strategies",
+                    queryset=Strategy.objects.order_by("number").prefetch_related(
+                        Prefetch("tasks", queryset=tasks)
+                    ),
+                ),
+                Prefetch(
+                    "indicators",
+                    queryset=Indicator.objects.select_related("plan")
+                    .order_by("id")
+                    .with_approved_observations(),
+                ),
+            )
+        return queryset
+
+    def get_serializer_class(self):
+        return PlanDetailSerializer if self.action == "retrieve" else PlanSerializer

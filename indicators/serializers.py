@@ -5,6 +5,7 @@ from rest_framework import serializers
 from indicators import services
 from indicators.models import Indicator, Observation, SeriesValue
 from indicators.templatetags.kpi import plain_number
+from plans.serializers import PlanSerializer, StrategySerializer
 
 
 @extend_schema_field(
@@ -166,3 +167,11 @@ class SeriesValueSerializer(serializers.ModelSerializer):
 
     def get_region(self, row) -> str:
         return row.region_id or "00"
+
+
+class PlanDetailSerializer(PlanSerializer):
+    strategies = StrategySerializer(many=True)
+    indicators = IndicatorSerializer(many=True)
+
+    class Meta(PlanSerializer.Meta):
+        fields = PlanSerializer.Meta.fields + ["vision_ko", "vision_en", "strategies", "indicators"]

@@ -1,21 +1,11 @@
+"""The budgets endpoint. The plans endpoint is in indicators/api.py: a plan's detail nests
+its KPIs with their assessments, which this layer does not know."""
+
 import django_filters
-from django.db.models import Prefetch
 from rest_framework import mixins, viewsets
 
-from indicators.models import Indicator
-from plans.models import Budget, Plan, Strategy, Task
-from plans.serializers import BudgetSerializer, PlanDetailSerializer, PlanSerializer
-
-
-class PlanFilter(django_filters.FilterSet):
-    level = django_filters.ChoiceFilter(
-        choices=[("national", "national"), ("regional", "regional")]
-    )
-    region = django_filters.CharFilter(field_name="region_id", help_text="Region code, e.g. 26.")
-
-    class Meta:
-        model = Plan
-        fields = ["level", "region"]
+from plans.models import Budget
+from plans.serializers import BudgetSerializer
 
 
 class BudgetFilter(django_filters.FilterSet):
@@ -24,40 +14,6 @@ class BudgetFilter(django_filters.FilterSet):
     class Meta:
         model = Budget
         fields = ["plan"]
-
-
-class PlanViewSet(viewsets.ReadOnlyModelViewSet):
-    """The national plan and every regional plan; the detail carries strategies, tasks and KPIs."""
-
-    lookup_field = "key"
-    filterset_class = PlanFilter
-
-    def get_queryset(self):
-        queryset = Plan.objects.select_related("region", "implements").order_by(
-            "level", "region__order", "key"
-        )
-        if self.action == "retrieve":
-            tasks = Task.objects.order_by("number").prefetch_related(
-                Prefetch("aligns_with", queryset=Task.objects.select_related("strategy__plan"))
-            )
-            queryset = queryset.prefetch_related(
-                Prefetch(
-                    "strategies",
-                    queryset=Strategy.objects.order_by("number").prefetch_related(
-                        Prefetch("tasks", queryset=tasks)
-                    ),
-                ),
-                Prefetch(
-                    "indicators",
-                    queryset=Indicator.objects.select_related("plan")
-                    .order_by("id")
-                    .with_approved_observations(),
-                ),
-            )
-        return queryset
-
-    def get_serializer_class(self):
-        return PlanDetailSerializer if self.action == "retrieve" else PlanSerializer
 
 
 class BudgetViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):

@@ -1,6 +1,5 @@
 from rest_framework import serializers
 
-from indicators.serializers import IndicatorSerializer
 from plans.models import Budget, Plan, Strategy, Task
 
 
@@ -55,14 +54,6 @@ class StrategySerializer(serializers.ModelSerializer):
     class Meta:
         model = Strategy
         fields = ["number", "name_ko", "name_en", "provisional", "tasks"]
-
-
-class PlanDetailSerializer(PlanSerializer):
-    strategies = StrategySerializer(many=True)
-    indicators = IndicatorSerializer(many=True)
-
-    class Meta(PlanSerializer.Meta):
-        fields = PlanSerializer.Meta.fields + ["vision_ko", "vision_en", "strategies", "indicators"]
 
 
 class BudgetSerializer(serializers.ModelSerializer):

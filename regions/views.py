@@ -2,18 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_safe
 from rest_framework.authtoken.models import Token
-
-from core.cache import public_page
-from plans import queries
-
-
-@require_safe
-@public_page
-def region_detail(request, code):
-    region, plans = queries.region_page(code)
-    return render(request, "regions/region_detail.html", {"region": region, "plans": plans})
 
 
 @login_required
