@@ -10,8 +10,8 @@ from core.cache import public_page
 from core.spreadsheets import safe_cell
 from dashboard import charts, queries, screens
 from indicators import queries as indicator_queries
-from indicators.permissions import may
 from plans import queries as plan_queries
+from regions.access import may
 
 
 @require_safe

@@ -10,12 +10,12 @@ from django.utils.translation import gettext as _
 from core.numbers import plain_number
 from imports.reading import _text
 from indicators.models import Indicator, Observation, Status
-from indicators.permissions import is_ministry, may
 from indicators.services import (
     bounds_problem,
     clean_source,
     parse_value,
 )
+from regions.access import NATIONAL, may, scope_of
 
 PROGRESS_EVERY = 5000
 # Above this many distinct plan keys the file is nonsense anyway; loading every KPI (a few
@@ -106,7 +106,7 @@ def check_rows(
         indicators=indicators,
         may_enter=may_enter,
         existing=existing,
-        ministry=is_ministry(user),
+        enters_national=scope_of(user).may_enter(NATIONAL),
         seen={},
     )
     checks = []
@@ -122,7 +122,7 @@ class _CheckContext:
     indicators: dict[tuple[str, str], Indicator]
     may_enter: dict[int, bool]
     existing: dict[tuple[int, int], Observation]
-    ministry: bool
+    enters_national: bool
     seen: dict[tuple, int]
     names: dict[int, str] = field(default_factory=dict)
     years: dict[int, range] = field(default_factory=dict)
@@ -178,7 +178,7 @@ def _check_row(row: dict, context: _CheckContext) -> RowCheck:
     else:
         allowed = context.may_enter[indicator.id]
         if not allowed:
-            problems.append(_not_yours(indicator, ministry=context.ministry))
+            problems.append(_not_yours(indicator, enters_national=context.enters_national))
     if year_problem:
         problems.append(year_problem)
     try:
@@ -269,11 +269,11 @@ def _year(raw, years: range | None) -> tuple[int | None, str | None]:
     return year, None
 
 
-def _not_yours(indicator: Indicator, *, ministry: bool) -> str:
+def _not_yours(indicator: Indicator, *, enters_national: bool) -> str:
     region = indicator.plan.region
     if region is None:
         return _("This is a national-plan KPI: only ministry officers enter its values.")
-    if ministry:
+    if enters_national:
         return _(
             "This KPI belongs to a regional plan (%(region)s): its secretariat enters its values."
         ) % {"region": region.name}

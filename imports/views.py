@@ -18,7 +18,7 @@ from imports import reading, tasks, uploads
 from imports import services as import_services
 from imports import template as value_template
 from imports.models import ImportBatch
-from indicators.permissions import require_role
+from indicators.permissions import require_workspace
 
 # A preview of a 100,000-row file would be a page nobody can use; the counts tell the rest.
 ROWS_SHOWN = 500
@@ -57,7 +57,7 @@ def template(request, fmt):
     """The values template (.xlsx or .csv) of every KPI the user enters, pre-filled."""
     if fmt not in ("xlsx", "csv"):
         raise Http404
-    require_role(request.user)
+    require_workspace(request.user)
     rows = value_template.template_rows(user=request.user, plan_key=request.GET.get("plan") or None)
     if fmt == "csv":
         content, content_type = value_template.template_csv(rows), "text/csv; charset=utf-8"
@@ -74,7 +74,7 @@ def template(request, fmt):
 @login_required
 def upload(request):
     """Upload a filled-in template; it is checked and shown before anything is saved."""
-    require_role(request.user)
+    require_workspace(request.user)
     form = UploadForm(request.POST, request.FILES) if request.method == "POST" else UploadForm()
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]

@@ -7,7 +7,6 @@ from rest_framework.response import Response
 
 from indicators import services
 from indicators.models import Indicator, Observation, SeriesValue, Status
-from indicators.permissions import may
 from indicators.progress import STATUSES
 from indicators.serializers import (
     CommentSerializer,
@@ -22,6 +21,7 @@ from indicators.serializers import (
 )
 from plans.models import Plan, Strategy, Task
 from plans.serializers import PlanSerializer
+from regions.access import may
 
 
 class IndicatorFilter(django_filters.FilterSet):

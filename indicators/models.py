@@ -12,6 +12,7 @@ from simple_history.models import HistoricalRecords
 from core.i18n import Bilingual, current_is_english, pick
 from indicators import progress
 from plans.models import Plan, Task
+from regions.access import scope_of
 from regions.models import Region
 
 VALUE_DIGITS = {"max_digits": 20, "decimal_places": 6}
@@ -53,15 +54,8 @@ class Method(models.TextChoices):
 
 class IndicatorQuerySet(models.QuerySet):
     def editable_by(self, user):
-        """KPIs whose values this user enters (the gatekeeper of indicators/permissions.py)."""
-        from indicators.permissions import is_ministry, region_code_of
-
-        if is_ministry(user):
-            return self.filter(plan__region__isnull=True)
-        code = region_code_of(user)
-        if code is None:
-            return self.none()
-        return self.filter(plan__region_id=code)
+        """KPIs whose values this user enters (their access scope, regions/access.py)."""
+        return scope_of(user).restrict(self, "plan__region", to="enter")
 
     def with_approved_observations(self):
         """Prefetch approved observations by year: one query for any number of KPIs."""
@@ -209,16 +203,11 @@ class ObservationQuerySet(models.QuerySet):
         return self.filter(status=Status.APPROVED)
 
     def visible_to(self, user):
-        """Values this user may see: approved ones, plus unapproved ones of their own region
-        (a secretariat) or all of them (a ministry officer)."""
-        from indicators.permissions import is_ministry, region_code_of
-
-        if is_ministry(user):
-            return self
-        code = region_code_of(user)
-        if code is None:
-            return self.approved()
-        return self.filter(Q(status=Status.APPROVED) | Q(indicator__plan__region_id=code))
+        """Values this user may see: approved ones, plus the unapproved ones of the places
+        their access scope sees (regions/access.py)."""
+        return scope_of(user).restrict(
+            self, "indicator__plan__region", to="see", public=Q(status=Status.APPROVED)
+        )
 
 
 class Observation(models.Model):

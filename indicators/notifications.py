@@ -3,20 +3,16 @@
 import logging
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.mail import send_mass_mail
 from django.utils.translation import gettext as _
 
-from regions.models import Role
+from regions.access import accounts_entering, reviewers
 
 log = logging.getLogger(__name__)
 
 
-def _addresses(**membership) -> list[str]:
-    users = get_user_model().objects.filter(
-        is_active=True, **{f"membership__{key}": value for key, value in membership.items()}
-    )
-    return sorted({u.email for u in users if u.email})
+def _addresses(users) -> list[str]:
+    return sorted({user.email for user in users if user.email})
 
 
 def _send(messages) -> None:
@@ -29,7 +25,7 @@ def _send(messages) -> None:
 
 def values_submitted(observations, *, by) -> None:
     """Tell ministry officers that a region submitted values for review."""
-    recipients = _addresses(role=Role.MINISTRY)
+    recipients = _addresses(reviewers())
     if not recipients:
         return
     first = observations[0].indicator.plan
@@ -52,12 +48,7 @@ def values_submitted(observations, *, by) -> None:
 
 def value_returned(observation, *, by) -> None:
     """Tell the region's secretariat that the ministry returned (or reopened) a value."""
-    region = observation.indicator.plan.region_id
-    recipients = (
-        _addresses(role=Role.SECRETARIAT, region_id=region)
-        if region
-        else _addresses(role=Role.MINISTRY)
-    )
+    recipients = _addresses(accounts_entering(observation.indicator.plan.region_id))
     if not recipients:
         return
     subject = _("[KPI review] %(kpi)s %(year)s was returned") % {

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from indicators.models import Indicator, Observation, Status
-from indicators.permissions import may
+from regions.access import may
 from regions.models import Region
 
 STATUS_COLUMNS = ["missing", Status.DRAFT, Status.SUBMITTED, Status.RETURNED, Status.APPROVED]

@@ -13,7 +13,6 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
@@ -23,7 +22,8 @@ from django.utils.translation import gettext as _
 
 from indicators.models import Indicator, Observation, ReminderLog, Status
 from plans.models import Plan
-from regions.models import Region, Role
+from regions.access import accounts_with_roles, enterers_by_place, reviewers
+from regions.models import Region
 
 log = logging.getLogger(__name__)
 
@@ -214,24 +214,16 @@ def send_reminders(*, today: datetime.date | None = None) -> ReminderResult:
 
 
 def _recipients() -> tuple[dict[str, list[str]], list[str]]:
-    """Active users' addresses: secretariats by region code, and ministry officers. One query."""
-    rows = (
-        get_user_model()
-        .objects.filter(is_active=True, membership__role__in=[Role.SECRETARIAT, Role.MINISTRY])
-        .exclude(email="")
-        .values_list("email", "membership__role", "membership__region_id")
-        .order_by("email")
-    )
-    secretariats: dict[str, list[str]] = defaultdict(list)
-    officers: list[str] = []
-    for email, role, region_code in rows:
-        email = email.strip()
-        if not email:
-            continue
-        addresses = officers if role == Role.MINISTRY else secretariats[region_code]
-        if email not in addresses:
-            addresses.append(email)
-    return secretariats, officers
+    """Addresses of those who enter each region's values, by region code, and of the
+    reviewers (regions/access.py). One query."""
+
+    def addresses(users) -> list[str]:
+        return sorted({email for u in users if (email := u.email.strip())})
+
+    accounts = accounts_with_roles()
+    by_place = enterers_by_place(accounts)
+    secretariats = {place: addresses(users) for place, users in by_place.items() if place}
+    return secretariats, addresses(reviewers(accounts))
 
 
 def _secretariat_message(*, region: Region, year: int, values: list[DueValue]) -> tuple[str, str]:

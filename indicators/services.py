@@ -22,7 +22,7 @@ from core.cache import public_data_changed
 from core.errors import ConflictError, WorkflowError
 from indicators import notifications
 from indicators.models import Indicator, Observation, Status
-from indicators.permissions import may
+from regions.access import may
 
 MAX_INTEGER_DIGITS = 14
 MAX_DECIMALS = 6

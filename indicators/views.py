@@ -16,9 +16,10 @@ from core.errors import WorkflowError
 from core.spreadsheets import safe_cell
 from indicators import queries, services
 from indicators.models import Indicator, Observation, Status
-from indicators.permissions import is_ministry, may, require_role
+from indicators.permissions import require_workspace
 from indicators.templatetags.kpi import plain_number
 from plans.models import Plan
+from regions.access import may
 from regions.models import Region
 
 
@@ -36,7 +37,7 @@ def error_messages(error: Exception) -> list[str]:
 @login_required
 def workspace(request):
     """A secretariat's KPIs: a status matrix, and one year's values as an editable grid."""
-    require_role(request.user)
+    require_workspace(request.user)
     requested = request.GET.get("year") or request.POST.get("year") or ""
     data = queries.workspace(request.user, int(requested) if requested.isdigit() else None)
     errors: dict[int, list[str]] = {}
@@ -139,7 +140,7 @@ class _Rollback(Exception):
 @login_required
 def review_queue(request):
     """Ministry officers: submitted values to approve or return."""
-    if not is_ministry(request.user):
+    if not may(request.user, "indicators.review_values"):
         raise PermissionDenied(_("Only ministry officers review values."))
     if request.method == "POST":
         _review_action(request)

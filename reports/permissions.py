@@ -1,13 +1,16 @@
-"""Who may request a plan's annual report."""
+"""Who may request a plan's annual report: reviewers (ministry officers) for any plan, and
+those who enter a plan's values for their own plans; from the access scope (regions/access.py).
+The reports themselves are public: they hold approved values only."""
 
-from __future__ import annotations
+import rules
 
-from indicators.permissions import is_ministry, region_code_of
-from plans.models import Plan
+from regions.access import scope_of
 
 
-def may_request_report(user, plan: Plan) -> bool:
-    """Ministry officers request any plan's report; a secretariat only its own region's."""
-    if is_ministry(user):
-        return True
-    return plan.region_id is not None and region_code_of(user) == plan.region_id
+@rules.predicate
+def answers_for(user, plan) -> bool:
+    scope = scope_of(user)
+    return plan is not None and (scope.reviews or scope.may_enter(plan.region_id))
+
+
+rules.add_perm("reports.request_report", answers_for)

@@ -18,9 +18,9 @@ from django.views.decorators.http import require_safe
 
 from core.jobs import JobsUnavailable, enqueue
 from plans.models import Plan
+from regions.access import may
 from reports import queries, services, tasks, workbook
 from reports.models import Report
-from reports.permissions import may_request_report
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +56,7 @@ def _ready_report(key: str, report_id: int, *fields_deferred: str) -> Report:
 def report_list(request, key):
     """The plan's reports, newest first; officers and the region's secretariat request one."""
     plan = _plan(key)
-    may_request = may_request_report(request.user, plan)
+    may_request = may(request.user, "reports.request_report", plan)
     years = queries.report_years(plan)
     if request.method == "POST":
         if not request.user.is_authenticated:
