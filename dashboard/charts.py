@@ -24,26 +24,26 @@ from django.utils.translation import gettext_lazy
 
 from dashboard import geo
 from indicators import progress
-from indicators.progress import Status
+from indicators.progress import ProgressStatus
 from indicators.templatetags.kpi import format_number, kpi_value, plain_number
 
 # Okabe–Ito colours (safe for the common colour-vision deficiencies), each with an icon so
 # colour is never the only signal.
 STATUS_STYLE = {
-    Status.TARGET_ACHIEVED: ("#009E73", "★"),
-    Status.SUBSTANTIAL_PROGRESS: ("#0072B2", "▲"),
-    Status.MODERATE_PROGRESS: ("#56B4E9", "△"),
-    Status.LIMITED_PROGRESS: ("#E69F00", "◇"),
-    Status.DETERIORATION: ("#D55E00", "▼"),
-    Status.NOT_AVAILABLE: ("#999999", "–"),
+    ProgressStatus.TARGET_ACHIEVED: ("#009E73", "★"),
+    ProgressStatus.SUBSTANTIAL_PROGRESS: ("#0072B2", "▲"),
+    ProgressStatus.MODERATE_PROGRESS: ("#56B4E9", "△"),
+    ProgressStatus.LIMITED_PROGRESS: ("#E69F00", "◇"),
+    ProgressStatus.DETERIORATION: ("#D55E00", "▼"),
+    ProgressStatus.NOT_AVAILABLE: ("#999999", "–"),
 }
 STATUS_LABELS = {
-    Status.TARGET_ACHIEVED: gettext_lazy("Target achieved"),
-    Status.SUBSTANTIAL_PROGRESS: gettext_lazy("Substantial progress"),
-    Status.MODERATE_PROGRESS: gettext_lazy("Moderate progress"),
-    Status.LIMITED_PROGRESS: gettext_lazy("Limited progress"),
-    Status.DETERIORATION: gettext_lazy("Deterioration"),
-    Status.NOT_AVAILABLE: gettext_lazy("No data yet"),
+    ProgressStatus.TARGET_ACHIEVED: gettext_lazy("Target achieved"),
+    ProgressStatus.SUBSTANTIAL_PROGRESS: gettext_lazy("Substantial progress"),
+    ProgressStatus.MODERATE_PROGRESS: gettext_lazy("Moderate progress"),
+    ProgressStatus.LIMITED_PROGRESS: gettext_lazy("Limited progress"),
+    ProgressStatus.DETERIORATION: gettext_lazy("Deterioration"),
+    ProgressStatus.NOT_AVAILABLE: gettext_lazy("No data yet"),
 }
 BLUES = [
     "#f7fbff",

@@ -36,8 +36,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from core.cache import public_data_changed
-from indicators.models import Direction as KpiDirection
-from indicators.models import Indicator, Observation, SeriesValue, Status, Unit
+from indicators.models import Direction
+from indicators.models import Indicator, Observation, SeriesValue, Unit, WorkflowStatus
 from plans.models import Basis, Budget, Level, Plan, Strategy, Task
 from regions.models import Region
 
@@ -56,7 +56,10 @@ NOTE_EN = (
 BASELINE_OFFSET = 5  # baseline year = first year + 5 (less when there are few years)
 RANKED_REGIONS = 17
 # The last year's values are mid-review: most approved, some submitted, a few still drafts.
-LAST_YEAR_STATUSES = ([Status.APPROVED, Status.SUBMITTED, Status.DRAFT], [55, 30, 15])
+LAST_YEAR_STATUSES = (
+    [WorkflowStatus.APPROVED, WorkflowStatus.SUBMITTED, WorkflowStatus.DRAFT],
+    [55, 30, 15],
+)
 
 
 class ScaleError(Exception):
@@ -116,12 +119,12 @@ class KpiTemplate:
     name_ko: str
     name_en: str
     unit: str
-    direction: str = KpiDirection.INCREASE
+    direction: str = Direction.INCREASE
     low: float = 0  # range of a 시·도's first value (ranks ignore it: always 1..17)
     high: float = 0
 
 
-INC, DEC = KpiDirection.INCREASE, KpiDirection.DECREASE
+INC, DEC = Direction.INCREASE, Direction.DECREASE
 # A common KPI framework, as a ministry would set for every region: 2 ranks, 5 percentages,
 # 3 indices, 5 counts, 3 head counts, 3 amounts in 억원.
 KPI_TEMPLATES = [
@@ -588,7 +591,9 @@ def generate_scale_data(
             for k, value in enumerate(series):
                 year = first_year + k
                 status = (
-                    rng.choices(*LAST_YEAR_STATUSES)[0] if year == last_year else Status.APPROVED
+                    rng.choices(*LAST_YEAR_STATUSES)[0]
+                    if year == last_year
+                    else WorkflowStatus.APPROVED
                 )
                 yield Observation(
                     indicator=indicator,
@@ -596,8 +601,8 @@ def generate_scale_data(
                     value=value,
                     status=status,
                     entered_at=now,
-                    submitted_at=now if status != Status.DRAFT else None,
-                    reviewed_at=now if status == Status.APPROVED else None,
+                    submitted_at=now if status != WorkflowStatus.DRAFT else None,
+                    reviewed_at=now if status == WorkflowStatus.APPROVED else None,
                 )
 
     for batch in _batches(observations()):

@@ -22,8 +22,8 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from core.cache import public_data_changed
-from indicators.models import Indicator, Observation, SeriesValue, Status, Unit
-from plans.models import Basis, Budget, Direction, Level, Plan, Strategy, Task
+from indicators.models import Indicator, Observation, SeriesValue, Unit, WorkflowStatus
+from plans.models import BasicDirection, Basis, Budget, Level, Plan, Strategy, Task
 from regions.models import Agency, Region
 
 SCHEMA_VERSION = 1
@@ -721,7 +721,7 @@ def _write_plan(report: SeedReport, entry: dict, regions: dict, plans: dict) -> 
     for direction in entry["directions"]:
         _upsert(
             report,
-            Direction,
+            BasicDirection,
             {"plan": plan, "number": direction["number"]},
             {"name_ko": direction["name_ko"], "name_en": direction["name_en"]},
         )
@@ -765,7 +765,7 @@ def _write_observations(report: SeedReport, indicator: Indicator, rows: list[dic
             observation is not None
             and observation.value == row["value"]
             and observation.source == row["source"]
-            and observation.status == Status.APPROVED
+            and observation.status == WorkflowStatus.APPROVED
         ):
             report.unchanged["observation"] += 1
             continue
@@ -777,7 +777,7 @@ def _write_observations(report: SeedReport, indicator: Indicator, rows: list[dic
             report.updated["observation"] += 1
         observation.value = row["value"]
         observation.source = row["source"]
-        observation.status = Status.APPROVED
+        observation.status = WorkflowStatus.APPROVED
         observation.reviewed_at = now
         observation._change_reason = SEED_REASON
         observation.full_clean()

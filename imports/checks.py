@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from core.numbers import plain_number
 from imports.reading import _text
-from indicators.models import Indicator, Observation, Status
+from indicators.models import Indicator, Observation, WorkflowStatus
 from indicators.services import (
     bounds_problem,
     clean_source,
@@ -214,7 +214,7 @@ def _check_row(row: dict, context: _CheckContext) -> RowCheck:
                 return check
             check.action = Action.UPDATE
             shown = {"value": plain_number(observation.value)}
-            if observation.status == Status.APPROVED:
+            if observation.status == WorkflowStatus.APPROVED:
                 problems.append(
                     _(
                         "The approved value %(value)s would be overwritten. Approved values are "
@@ -222,7 +222,7 @@ def _check_row(row: dict, context: _CheckContext) -> RowCheck:
                     )
                     % shown
                 )
-            elif observation.status == Status.SUBMITTED:
+            elif observation.status == WorkflowStatus.SUBMITTED:
                 problems.append(
                     _(
                         "The value %(value)s is under review (submitted) and would be "

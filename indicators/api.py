@@ -6,7 +6,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from indicators import services
-from indicators.models import Indicator, Observation, SeriesValue, Status
+from indicators.models import Indicator, Observation, SeriesValue, WorkflowStatus
 from indicators.progress import STATUSES
 from indicators.serializers import (
     CommentSerializer,
@@ -79,7 +79,7 @@ class ObservationFilter(django_filters.FilterSet):
     plan = django_filters.CharFilter(field_name="indicator__plan__key")
     region = django_filters.CharFilter(field_name="indicator__plan__region_id")
     year = django_filters.NumberFilter()
-    status = django_filters.ChoiceFilter(choices=Status.choices)
+    status = django_filters.ChoiceFilter(choices=WorkflowStatus.choices)
 
     class Meta:
         model = Observation

@@ -191,7 +191,7 @@ class Indicator(Bilingual, models.Model):
         return observations[-1] if observations else None
 
 
-class Status(models.TextChoices):
+class WorkflowStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
     SUBMITTED = "submitted", _("Submitted")
     APPROVED = "approved", _("Approved")
@@ -200,13 +200,13 @@ class Status(models.TextChoices):
 
 class ObservationQuerySet(models.QuerySet):
     def approved(self):
-        return self.filter(status=Status.APPROVED)
+        return self.filter(status=WorkflowStatus.APPROVED)
 
     def visible_to(self, user):
         """Values this user may see: approved ones, plus the unapproved ones of the places
         their access scope sees (regions/access.py)."""
         return scope_of(user).restrict(
-            self, "indicator__plan__region", to="see", public=Q(status=Status.APPROVED)
+            self, "indicator__plan__region", to="see", public=Q(status=WorkflowStatus.APPROVED)
         )
 
 
@@ -227,7 +227,7 @@ class Observation(models.Model):
     source = models.CharField(_("source"), max_length=500, blank=True)
     note = models.TextField(_("note"), blank=True)
     status = models.CharField(
-        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
+        _("status"), max_length=10, choices=WorkflowStatus.choices, default=WorkflowStatus.DRAFT
     )
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -49,7 +49,7 @@ pace
 
     A pace of 1 means "exactly on schedule".
 
-Status
+ProgressStatus
 ------
 Decided by the first rule that applies:
 
@@ -112,7 +112,7 @@ __all__ = [
     "STATUSES",
     "SUBSTANTIAL",
     "Assessment",
-    "Status",
+    "ProgressStatus",
     "assess",
     "forecast_line",
     "classify",
@@ -143,7 +143,7 @@ Number = Decimal | int | float
 YearValue = tuple[int, Number]
 
 
-class Status:
+class ProgressStatus:
     """Status codes returned in :attr:`Assessment.status`."""
 
     NOT_AVAILABLE = "not_available"
@@ -155,12 +155,12 @@ class Status:
 
 
 STATUSES = (
-    Status.NOT_AVAILABLE,
-    Status.TARGET_ACHIEVED,
-    Status.SUBSTANTIAL_PROGRESS,
-    Status.MODERATE_PROGRESS,
-    Status.LIMITED_PROGRESS,
-    Status.DETERIORATION,
+    ProgressStatus.NOT_AVAILABLE,
+    ProgressStatus.TARGET_ACHIEVED,
+    ProgressStatus.SUBSTANTIAL_PROGRESS,
+    ProgressStatus.MODERATE_PROGRESS,
+    ProgressStatus.LIMITED_PROGRESS,
+    ProgressStatus.DETERIORATION,
 )
 
 
@@ -181,12 +181,12 @@ class Assessment:
 def classify(pace: Decimal) -> str:
     """Return the progress band (substantial, moderate, limited, deterioration) for a pace."""
     if pace >= SUBSTANTIAL:
-        return Status.SUBSTANTIAL_PROGRESS
+        return ProgressStatus.SUBSTANTIAL_PROGRESS
     if pace >= MODERATE:
-        return Status.MODERATE_PROGRESS
+        return ProgressStatus.MODERATE_PROGRESS
     if pace >= LIMITED:
-        return Status.LIMITED_PROGRESS
-    return Status.DETERIORATION
+        return ProgressStatus.LIMITED_PROGRESS
+    return ProgressStatus.DETERIORATION
 
 
 def assess(
@@ -208,7 +208,7 @@ def assess(
     target_year, target_value = _year(target[0]), _decimal(target[1])
     after_baseline = _after(base_year, observations)
     if not after_baseline:
-        return Assessment(Status.NOT_AVAILABLE, None, None, None, None, None, None, None)
+        return Assessment(ProgressStatus.NOT_AVAILABLE, None, None, None, None, None, None, None)
 
     latest_year, latest_value = max(after_baseline, key=lambda pair: pair[0])
 
@@ -236,14 +236,16 @@ def assess(
     progress_out = _round(progress)
     pace_out = _round(pace)
     if sign * (latest - vt) >= 0:
-        status = Status.TARGET_ACHIEVED
+        status = ProgressStatus.TARGET_ACHIEVED
     elif vt == v0:
-        status = Status.DETERIORATION
+        status = ProgressStatus.DETERIORATION
     elif pace_out is not None:
         status = classify(pace_out)
     else:
         # Unreachable by the rules above; progress alone is the stricter yardstick.
-        status = classify(progress_out) if progress_out is not None else Status.NOT_AVAILABLE
+        status = (
+            classify(progress_out) if progress_out is not None else ProgressStatus.NOT_AVAILABLE
+        )
 
     points = [(Fraction(base_year), v0)] + [(Fraction(y), Fraction(v)) for y, v in after_baseline]
     forecast_value, forecast_year = _forecast(points, base_year, target_year, vt, sign)

@@ -7,11 +7,17 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from indicators.models import Indicator, Observation, Status
+from indicators.models import Indicator, Observation, WorkflowStatus
 from regions.access import may
 from regions.models import Region
 
-STATUS_COLUMNS = ["missing", Status.DRAFT, Status.SUBMITTED, Status.RETURNED, Status.APPROVED]
+STATUS_COLUMNS = [
+    "missing",
+    WorkflowStatus.DRAFT,
+    WorkflowStatus.SUBMITTED,
+    WorkflowStatus.RETURNED,
+    WorkflowStatus.APPROVED,
+]
 
 
 def editable_indicators(user) -> list[Indicator]:
@@ -39,8 +45,8 @@ class WorkspaceRow:
     @property
     def editable(self) -> bool:
         return self.observation is None or self.observation.status in (
-            Status.DRAFT,
-            Status.RETURNED,
+            WorkflowStatus.DRAFT,
+            WorkflowStatus.RETURNED,
         )
 
 
@@ -77,7 +83,7 @@ def workspace(user, year: int | None) -> Workspace:
 
 def review_queue(*, region: str = "", plan: str = "", year: str = "") -> list[Observation]:
     """Submitted values awaiting review, oldest submission first."""
-    queryset = Observation.objects.filter(status=Status.SUBMITTED).select_related(
+    queryset = Observation.objects.filter(status=WorkflowStatus.SUBMITTED).select_related(
         "indicator__plan__region", "indicator__unit", "submitted_by", "entered_by"
     )
     if region:
@@ -149,7 +155,7 @@ def value_history(indicator: Indicator, user) -> list[HistoryRow]:
     )
     rows, previous = [], {}
     for record in records:
-        if not full and record.status != Status.APPROVED:
+        if not full and record.status != WorkflowStatus.APPROVED:
             continue  # the public never sees a value that was not approved, even as "old"
         before = previous.get(record.id)
         previous[record.id] = record

@@ -20,7 +20,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from indicators.models import Indicator, Observation, ReminderLog, Status
+from indicators.models import Indicator, Observation, ReminderLog, WorkflowStatus
 from plans.models import Plan
 from regions.access import accounts_with_roles, enterers_by_place, reviewers
 from regions.models import Region
@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 
 MISSING = "missing"
 # Values the secretariat still has to act on; a submitted value waits for the ministry.
-TO_DO = (MISSING, Status.DRAFT, Status.RETURNED)
+TO_DO = (MISSING, WorkflowStatus.DRAFT, WorkflowStatus.RETURNED)
 SUBJECT_PREFIX = "[지방과학기술]"
 
 
@@ -57,11 +57,11 @@ class DueValue:
 
     @property
     def is_draft(self) -> bool:
-        return self.status == Status.DRAFT
+        return self.status == WorkflowStatus.DRAFT
 
     @property
     def is_returned(self) -> bool:
-        return self.status == Status.RETURNED
+        return self.status == WorkflowStatus.RETURNED
 
 
 @dataclass
@@ -77,19 +77,19 @@ class BoardLine:
 
     @property
     def draft(self) -> int:
-        return self.counts[Status.DRAFT]
+        return self.counts[WorkflowStatus.DRAFT]
 
     @property
     def submitted(self) -> int:
-        return self.counts[Status.SUBMITTED]
+        return self.counts[WorkflowStatus.SUBMITTED]
 
     @property
     def returned(self) -> int:
-        return self.counts[Status.RETURNED]
+        return self.counts[WorkflowStatus.RETURNED]
 
     @property
     def approved(self) -> int:
-        return self.counts[Status.APPROVED]
+        return self.counts[WorkflowStatus.APPROVED]
 
     @property
     def expected(self) -> int:

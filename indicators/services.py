@@ -21,14 +21,14 @@ from core.bulk import copy_to_history, insert_rows
 from core.cache import public_data_changed
 from core.errors import ConflictError, WorkflowError
 from indicators import notifications
-from indicators.models import Indicator, Observation, Status
+from indicators.models import Indicator, Observation, WorkflowStatus
 from regions.access import may
 
 MAX_INTEGER_DIGITS = 14
 MAX_DECIMALS = 6
 OUTLIER_SD = 3
 MIN_HISTORY_FOR_OUTLIERS = 3
-EDITABLE = (Status.DRAFT, Status.RETURNED)
+EDITABLE = (WorkflowStatus.DRAFT, WorkflowStatus.RETURNED)
 
 
 def _require(user, perm: str, obj) -> None:
@@ -180,7 +180,7 @@ def save_observation(
             value=value,
             source=source,
             note=note,
-            status=Status.DRAFT,
+            status=WorkflowStatus.DRAFT,
             entered_by=by,
             entered_at=now,
         )
@@ -224,7 +224,7 @@ def submit_observations(*, observations: Iterable[Observation], by) -> list[Obse
                 % {"kpi": observation.indicator.name, "year": observation.year, "reason": reason}
             )
             continue
-        observation.status = Status.SUBMITTED
+        observation.status = WorkflowStatus.SUBMITTED
         observation.submitted_by, observation.submitted_at = by, timezone.now()
         observation.version += 1
         _record(observation, by=by, reason="submitted")
@@ -260,7 +260,7 @@ def approve_observations(*, observations: Iterable[Observation], by) -> int:
     for observation in observations:
         observation = _locked(observation)
         _require(by, "indicators.review_value", observation)
-        if observation.status != Status.SUBMITTED:
+        if observation.status != WorkflowStatus.SUBMITTED:
             raise WorkflowError(
                 _("%(kpi)s %(year)s is %(status)s, not submitted.")
                 % {
@@ -269,7 +269,7 @@ def approve_observations(*, observations: Iterable[Observation], by) -> int:
                     "status": observation.get_status_display(),
                 }
             )
-        observation.status = Status.APPROVED
+        observation.status = WorkflowStatus.APPROVED
         observation.reviewed_by, observation.reviewed_at = by, timezone.now()
         observation.version += 1
         _record(observation, by=by, reason="approved")
@@ -290,7 +290,7 @@ def approve_observation(*, observation: Observation, by, version=None) -> Observ
 
 def _send_back(observation: Observation, *, by, text: str, code: str) -> Observation:
     """Hand a value back to the secretariat as returned, with the ministry's words."""
-    observation.status = Status.RETURNED
+    observation.status = WorkflowStatus.RETURNED
     observation.review_comment = text
     observation.reviewed_by, observation.reviewed_at = by, timezone.now()
     observation.version += 1
@@ -310,7 +310,7 @@ def return_observation(*, observation: Observation, by, comment: str, version=No
     comment = (comment or "").strip()
     if not comment:
         raise ValidationError({"comment": _("Say why the value is returned.")})
-    if observation.status != Status.SUBMITTED:
+    if observation.status != WorkflowStatus.SUBMITTED:
         raise WorkflowError(_("Only a submitted value can be returned."))
     return _send_back(observation, by=by, text=comment, code="returned")
 
@@ -324,7 +324,7 @@ def reopen_observation(*, observation: Observation, by, reason: str, version=Non
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Say why the approved value is reopened.")})
-    if observation.status != Status.APPROVED:
+    if observation.status != WorkflowStatus.APPROVED:
         raise WorkflowError(_("Only an approved value can be reopened."))
     return _send_back(observation, by=by, text=reason, code="reopened")
 
@@ -449,7 +449,7 @@ def save_observations(*, entries: list[dict], by, progress=None) -> int:
                 Observation,
                 creates,
                 {
-                    "status": Status.DRAFT,
+                    "status": WorkflowStatus.DRAFT,
                     "entered_by_id": by.pk,
                     "entered_at": now,
                     "updated_at": now,

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST, require_safe
 from core.errors import WorkflowError
 from core.spreadsheets import safe_cell
 from indicators import queries, services
-from indicators.models import Indicator, Observation, Status
+from indicators.models import Indicator, Observation, WorkflowStatus
 from indicators.permissions import require_workspace
 from indicators.templatetags.kpi import plain_number
 from plans.models import Plan
@@ -206,7 +206,7 @@ def review_board(request):
             "years": years,
             "lines": lines,
             "columns": queries.STATUS_COLUMNS,
-            "labels": dict(Status.choices) | {"missing": _("Missing")},
+            "labels": dict(WorkflowStatus.choices) | {"missing": _("Missing")},
         },
     )
 

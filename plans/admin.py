@@ -1,12 +1,12 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from plans.models import Budget, Direction, Plan, Strategy, Task
+from plans.models import BasicDirection, Budget, Plan, Strategy, Task
 from regions.forms import SourcesAdminMixin
 
 
 class DirectionInline(admin.TabularInline):
-    model = Direction
+    model = BasicDirection
     extra = 0
 
 

@@ -124,7 +124,7 @@ class Plan(Bilingual, models.Model):
         return self.level == Level.NATIONAL
 
 
-class Direction(Bilingual, models.Model):
+class BasicDirection(Bilingual, models.Model):
     """One of a plan's basic directions (추진 방향), in order."""
 
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="directions")

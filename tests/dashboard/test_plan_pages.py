@@ -2,7 +2,7 @@ from decimal import Decimal
 
 import pytest
 
-from indicators.models import Indicator, Observation, Status, Unit
+from indicators.models import Indicator, Observation, Unit, WorkflowStatus
 from plans.models import Budget, Plan, Strategy, Task
 from regions.models import Region
 from tests.helpers import count_queries
@@ -179,7 +179,7 @@ def add_regional_plans(number: int) -> None:
             )
             for year in (2022, 2023, 2024):
                 Observation.objects.create(
-                    indicator=kpi, year=year, value=Decimal(8), status=Status.APPROVED
+                    indicator=kpi, year=year, value=Decimal(8), status=WorkflowStatus.APPROVED
                 )
         Budget.objects.create(plan=plan, year=2024, basis="plan", total=100, central=60)
 

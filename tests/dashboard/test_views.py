@@ -4,7 +4,7 @@ from decimal import Decimal
 import pytest
 
 from indicators import services
-from indicators.models import Indicator, Observation, SeriesValue, Status, Unit
+from indicators.models import Indicator, Observation, SeriesValue, Unit, WorkflowStatus
 from plans.models import Plan, Strategy, Task
 from regions.models import Region
 from tests.helpers import count_queries
@@ -101,7 +101,11 @@ def test_only_approved_values_are_public(
 ):
     kpi = Indicator.objects.get(plan__key="busan-2", key="rnd_to_grdp_pct")
     draft = Observation.objects.create(
-        indicator=kpi, year=2023, value=Decimal("2.1"), status=Status.DRAFT, entered_by=busan.user
+        indicator=kpi,
+        year=2023,
+        value=Decimal("2.1"),
+        status=WorkflowStatus.DRAFT,
+        entered_by=busan.user,
     )
     html = anonymous.get("/dashboard/regions/26/").content.decode()
     card = html.split('id="kpi-rnd_to_grdp_pct"')[1].split("</article>")[0]
@@ -278,7 +282,7 @@ def grow_to_national_scale(years: int = 15, kpis_per_plan: int = 30) -> None:
                     indicator=indicator,
                     year=year,
                     value=Decimal(year % 9 + 1),
-                    status=Status.APPROVED,
+                    status=WorkflowStatus.APPROVED,
                 )
             )
     Observation.objects.bulk_create(observations)

@@ -22,7 +22,7 @@ from rest_framework.authtoken.models import Token
 from datatools import backup
 from imports.models import ImportBatch
 from indicators import services
-from indicators.models import Indicator, Observation, ReminderLog, Status
+from indicators.models import Indicator, Observation, ReminderLog, WorkflowStatus
 from plans.models import Plan, Task
 from reports import services as reports
 from reports.models import Report
@@ -198,7 +198,7 @@ def test_the_restored_history_keeps_who_when_and_why(world, tmp_path, busan, min
     restore(export(tmp_path / "backup.zip"))
 
     approved = Observation.objects.using("restore").get(pk=world["approved"].pk)
-    assert approved.status == Status.APPROVED and approved.value == Decimal("2.05")
+    assert approved.status == WorkflowStatus.APPROVED and approved.value == Decimal("2.05")
     history = list(approved.history.using("restore").order_by("history_id"))
     assert [h.history_change_reason for h in history] == ["entered", "submitted", "approved"]
     assert [h.history_user_id for h in history] == [busan.user.pk, busan.user.pk, ministry.user.pk]

@@ -7,7 +7,7 @@ from django.core.management import CommandError, call_command
 
 from datatools import scale
 from datatools.scale import ScaleError, ScaleSize, generate_scale_data
-from indicators.models import Indicator, Observation, SeriesValue, Status
+from indicators.models import Indicator, Observation, SeriesValue, WorkflowStatus
 from plans.models import Budget, Plan, Strategy, Task
 from regions.models import Region
 
@@ -178,9 +178,9 @@ def test_the_last_years_values_are_a_mix_of_statuses_and_earlier_ones_are_approv
     values = Observation.objects.filter(indicator__plan__in=synthetic_plans())
     last = set(values.filter(year=LAST_YEAR).values_list("status", flat=True))
     assert len(last) >= 2
-    assert last <= {Status.DRAFT, Status.SUBMITTED, Status.APPROVED}
+    assert last <= {WorkflowStatus.DRAFT, WorkflowStatus.SUBMITTED, WorkflowStatus.APPROVED}
     earlier = set(values.exclude(year=LAST_YEAR).values_list("status", flat=True))
-    assert earlier == {Status.APPROVED}
+    assert earlier == {WorkflowStatus.APPROVED}
 
 
 def test_budgets_are_planned_and_actual_for_every_year_and_never_split_beyond_the_total(small):

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 
 from datatools.seed import SeedError, load_seed
-from indicators.models import Indicator, Observation, SeriesValue, Status
+from indicators.models import Indicator, Observation, SeriesValue, WorkflowStatus
 from plans.models import Budget, Plan, Strategy, Task
 from regions.models import Agency, Region
 
@@ -124,7 +124,7 @@ def test_it_turns_the_series_of_the_plans_region_into_approved_observations(db):
         2021: 9,
         2022: 6,
     }
-    assert all(o.status == Status.APPROVED for o in observations.values())
+    assert all(o.status == WorkflowStatus.APPROVED for o in observations.values())
     assert (
         observations[2022].source == "http://www.ulsanilbo.co.kr/news/articleView.html?idxno=63057"
     )

@@ -19,7 +19,7 @@ from imports import checks, reading, template
 from imports import services as import_services
 from imports.models import ImportBatch
 from indicators import services
-from indicators.models import Indicator, Observation, Status
+from indicators.models import Indicator, Observation, WorkflowStatus
 
 D = Decimal
 HEADER = ["plan", "kpi", "year", "value", "source", "note"]
@@ -214,7 +214,7 @@ def test_a_filled_in_csv_template_round_trips_into_a_draft(busan):
     assert response["Location"] == "/en/workspace/?year=2025"
     assert [str(m) for m in get_messages(response.wsgi_request)] == ["1 value saved as a draft."]
     observation = Observation.objects.get(indicator=kpi("rnd_to_grdp_pct"), year=2025)
-    assert observation.value == D("2.05") and observation.status == Status.DRAFT
+    assert observation.value == D("2.05") and observation.status == WorkflowStatus.DRAFT
     assert observation.entered_by == busan.user
     batch.refresh_from_db()
     assert batch.state == ImportBatch.State.APPLIED and batch.rows_written == 1
@@ -237,7 +237,7 @@ def test_a_filled_in_xlsx_template_round_trips_into_a_draft(busan):
     assert busan.post(preview_url(batch))["Location"] == "/en/workspace/?year=2025"
     observation = Observation.objects.get(indicator=kpi("rnd_to_grdp_pct"), year=2025)
     assert observation.value == D("2.05") and observation.note == "부산시 잠정 집계"
-    assert (observation.status, observation.entered_by) == (Status.DRAFT, busan.user)
+    assert (observation.status, observation.entered_by) == (WorkflowStatus.DRAFT, busan.user)
 
 
 @pytest.mark.parametrize(
@@ -412,7 +412,7 @@ def test_a_ministry_officer_imports_national_kpi_values_but_not_regional_ones(mi
     batch = import_services.create_import(user=ministry.user, file_name="v.csv", content=content)
     assert import_services.apply_import(batch_id=batch.pk, by=ministry.user).rows_written == 1
     observation = Observation.objects.get(indicator__plan__key="national-6", year=2025)
-    assert (observation.status, observation.entered_by) == (Status.DRAFT, ministry.user)
+    assert (observation.status, observation.entered_by) == (WorkflowStatus.DRAFT, ministry.user)
 
 
 def test_a_value_under_review_cannot_be_overwritten(busan):

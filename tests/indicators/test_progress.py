@@ -9,7 +9,7 @@ from indicators.progress import (
     STATUSES,
     SUBSTANTIAL,
     Assessment,
-    Status,
+    ProgressStatus,
     assess,
     classify,
     forecast_line,
@@ -57,10 +57,10 @@ WORKED_EXAMPLES = [
             ["0.5", "0.333333", "0.125", "-0.25"],
             ["1", "0.666667", "0.25", "-0.5"],
             [
-                Status.SUBSTANTIAL_PROGRESS,
-                Status.MODERATE_PROGRESS,
-                Status.LIMITED_PROGRESS,
-                Status.DETERIORATION,
+                ProgressStatus.SUBSTANTIAL_PROGRESS,
+                ProgressStatus.MODERATE_PROGRESS,
+                ProgressStatus.LIMITED_PROGRESS,
+                ProgressStatus.DETERIORATION,
             ],
             strict=True,
         )
@@ -88,10 +88,10 @@ def test_it_reproduces_the_worked_examples_with_the_linear_method(
             # (7/9)^(1/3) - 1 = -0.080358 against |(5/9)^(1/6) - 1| = 0.093318, and so on.
             ["0.861119", "0.712454", "0.263895", "-0.383033"],
             [
-                Status.MODERATE_PROGRESS,
-                Status.MODERATE_PROGRESS,
-                Status.LIMITED_PROGRESS,
-                Status.DETERIORATION,
+                ProgressStatus.MODERATE_PROGRESS,
+                ProgressStatus.MODERATE_PROGRESS,
+                ProgressStatus.LIMITED_PROGRESS,
+                ProgressStatus.DETERIORATION,
             ],
             strict=True,
         )
@@ -141,7 +141,7 @@ def test_it_assesses_the_busan_rank_seed_data(method, pace):
     )
 
     assert result == Assessment(
-        status=Status.SUBSTANTIAL_PROGRESS,
+        status=ProgressStatus.SUBSTANTIAL_PROGRESS,
         progress=D("0.75"),
         expected=D("0.166667"),
         pace=pace,
@@ -164,23 +164,65 @@ def test_it_assesses_the_busan_rank_seed_data(method, pace):
 def test_it_reports_not_available_when_no_value_follows_the_baseline(observations, method):
     result = plan("decrease", "9", "5", observations, method=method)
 
-    assert result == Assessment(Status.NOT_AVAILABLE, None, None, None, None, None, None, None)
+    assert result == Assessment(
+        ProgressStatus.NOT_AVAILABLE, None, None, None, None, None, None, None
+    )
 
 
 def test_it_ignores_values_before_the_baseline_even_when_they_met_the_target():
     result = plan("decrease", "9", "5", [(2019, "5"), (2023, "8")])
 
     assert (result.latest_year, result.pace) == (2023, D("0.75"))
-    assert result.status == Status.MODERATE_PROGRESS
+    assert result.status == ProgressStatus.MODERATE_PROGRESS
 
 
 @pytest.mark.parametrize(
     ("direction", "v0", "vt", "year", "value", "expected", "pace", "status", "forecast"),
     [
-        ("increase", "10", "20", 2022, "12", "0.166667", "1.2", Status.SUBSTANTIAL_PROGRESS, "22"),
-        ("increase", "10", "20", 2023, "11", "0.333333", "0.3", Status.LIMITED_PROGRESS, "13"),
-        ("decrease", "50", "20", 2026, "30", "0.833333", "0.8", Status.MODERATE_PROGRESS, "26"),
-        ("decrease", "50", "20", 2022, "51", "0.166667", "-0.2", Status.DETERIORATION, "56"),
+        (
+            "increase",
+            "10",
+            "20",
+            2022,
+            "12",
+            "0.166667",
+            "1.2",
+            ProgressStatus.SUBSTANTIAL_PROGRESS,
+            "22",
+        ),
+        (
+            "increase",
+            "10",
+            "20",
+            2023,
+            "11",
+            "0.333333",
+            "0.3",
+            ProgressStatus.LIMITED_PROGRESS,
+            "13",
+        ),
+        (
+            "decrease",
+            "50",
+            "20",
+            2026,
+            "30",
+            "0.833333",
+            "0.8",
+            ProgressStatus.MODERATE_PROGRESS,
+            "26",
+        ),
+        (
+            "decrease",
+            "50",
+            "20",
+            2022,
+            "51",
+            "0.166667",
+            "-0.2",
+            ProgressStatus.DETERIORATION,
+            "56",
+        ),
     ],
 )
 def test_it_assesses_a_single_value_after_the_baseline(
@@ -199,12 +241,12 @@ def test_it_assesses_a_single_value_after_the_baseline(
 @pytest.mark.parametrize(
     ("direction", "latest", "status"),
     [
-        ("increase", "100", Status.TARGET_ACHIEVED),
-        ("increase", "101", Status.TARGET_ACHIEVED),
-        ("increase", "99", Status.DETERIORATION),
-        ("decrease", "100", Status.TARGET_ACHIEVED),
-        ("decrease", "99", Status.TARGET_ACHIEVED),
-        ("decrease", "101", Status.DETERIORATION),
+        ("increase", "100", ProgressStatus.TARGET_ACHIEVED),
+        ("increase", "101", ProgressStatus.TARGET_ACHIEVED),
+        ("increase", "99", ProgressStatus.DETERIORATION),
+        ("decrease", "100", ProgressStatus.TARGET_ACHIEVED),
+        ("decrease", "99", ProgressStatus.TARGET_ACHIEVED),
+        ("decrease", "101", ProgressStatus.DETERIORATION),
     ],
 )
 def test_it_judges_maintain_targets_as_met_or_deteriorating(direction, latest, status, method):
@@ -231,17 +273,17 @@ def test_it_reports_target_achieved_when_the_target_is_reached_or_overshot(
 ):
     result = plan(direction, v0, vt, [(2022, latest)], method=method)
 
-    assert result.status == Status.TARGET_ACHIEVED
+    assert result.status == ProgressStatus.TARGET_ACHIEVED
     assert result.progress == D(progress)
 
 
 @pytest.mark.parametrize(
     ("year", "value", "progress", "status"),
     [
-        (2027, "16", "0.6", Status.MODERATE_PROGRESS),
-        (2029, "16", "0.6", Status.MODERATE_PROGRESS),
-        (2030, "19.5", "0.95", Status.SUBSTANTIAL_PROGRESS),
-        (2031, "12", "0.2", Status.LIMITED_PROGRESS),
+        (2027, "16", "0.6", ProgressStatus.MODERATE_PROGRESS),
+        (2029, "16", "0.6", ProgressStatus.MODERATE_PROGRESS),
+        (2030, "19.5", "0.95", ProgressStatus.SUBSTANTIAL_PROGRESS),
+        (2031, "12", "0.2", ProgressStatus.LIMITED_PROGRESS),
     ],
 )
 def test_it_clamps_expected_to_one_for_values_after_the_target_year(year, value, progress, status):
@@ -431,7 +473,7 @@ def test_it_accepts_ints_and_floats_as_well_as_decimals(v0, vt, latest):
     assert (result.progress, result.pace, result.status) == (
         D("0.5"),
         D(1),
-        Status.SUBSTANTIAL_PROGRESS,
+        ProgressStatus.SUBSTANTIAL_PROGRESS,
     )
 
 
@@ -506,14 +548,14 @@ def test_an_assessment_lists_its_fields_in_the_documented_order():
 @pytest.mark.parametrize(
     ("pace", "status"),
     [
-        ("4.5", Status.SUBSTANTIAL_PROGRESS),
-        ("0.95", Status.SUBSTANTIAL_PROGRESS),
-        ("0.949999", Status.MODERATE_PROGRESS),
-        ("0.6", Status.MODERATE_PROGRESS),
-        ("0.599999", Status.LIMITED_PROGRESS),
-        ("0", Status.LIMITED_PROGRESS),
-        ("-0.000001", Status.DETERIORATION),
-        ("-3", Status.DETERIORATION),
+        ("4.5", ProgressStatus.SUBSTANTIAL_PROGRESS),
+        ("0.95", ProgressStatus.SUBSTANTIAL_PROGRESS),
+        ("0.949999", ProgressStatus.MODERATE_PROGRESS),
+        ("0.6", ProgressStatus.MODERATE_PROGRESS),
+        ("0.599999", ProgressStatus.LIMITED_PROGRESS),
+        ("0", ProgressStatus.LIMITED_PROGRESS),
+        ("-0.000001", ProgressStatus.DETERIORATION),
+        ("-3", ProgressStatus.DETERIORATION),
     ],
 )
 def test_it_places_a_pace_in_its_band_with_inclusive_lower_bounds(pace, status):
@@ -524,10 +566,10 @@ def test_it_places_a_pace_in_its_band_with_inclusive_lower_bounds(pace, status):
     ("latest", "pace", "status"),
     [
         # Six-place rounding, half to even: 0.9499995 -> 0.950000, 0.9499994 -> 0.949999.
-        ("0.9499995", "0.95", Status.SUBSTANTIAL_PROGRESS),
-        ("0.9499994", "0.949999", Status.MODERATE_PROGRESS),
-        ("0.5999995", "0.6", Status.MODERATE_PROGRESS),
-        ("-0.0000004", "0", Status.LIMITED_PROGRESS),
+        ("0.9499995", "0.95", ProgressStatus.SUBSTANTIAL_PROGRESS),
+        ("0.9499994", "0.949999", ProgressStatus.MODERATE_PROGRESS),
+        ("0.5999995", "0.6", ProgressStatus.MODERATE_PROGRESS),
+        ("-0.0000004", "0", ProgressStatus.LIMITED_PROGRESS),
     ],
 )
 def test_it_decides_the_status_on_the_pace_as_reported(latest, pace, status):

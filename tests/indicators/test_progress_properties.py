@@ -13,7 +13,14 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from indicators.progress import STATUSES, Assessment, Status, _cagr_pace, assess, forecast_line
+from indicators.progress import (
+    STATUSES,
+    Assessment,
+    ProgressStatus,
+    _cagr_pace,
+    assess,
+    forecast_line,
+)
 
 D = Decimal
 
@@ -190,10 +197,12 @@ def test_any_finite_input_gives_a_well_formed_assessment(
     assert result.status in STATUSES
     latest = latest_of(baseline[0], observations)
     if latest is None:
-        assert result == Assessment(Status.NOT_AVAILABLE, None, None, None, None, None, None, None)
+        assert result == Assessment(
+            ProgressStatus.NOT_AVAILABLE, None, None, None, None, None, None, None
+        )
         return
     v0, vt = exact(baseline[1]), exact(target[1])
-    assert result.status != Status.NOT_AVAILABLE
+    assert result.status != ProgressStatus.NOT_AVAILABLE
     assert result.latest_year == latest[0]
     assert isinstance(result.latest_value, Decimal)
     assert exact(result.latest_value) == exact(latest[1])
@@ -230,13 +239,13 @@ def test_the_status_follows_the_documented_rules_and_pace_bands(
 
     latest = latest_of(baseline[0], observations)
     if latest is None:
-        assert result.status == Status.NOT_AVAILABLE
+        assert result.status == ProgressStatus.NOT_AVAILABLE
         return
     v0, vt, value = exact(baseline[1]), exact(target[1]), exact(latest[1])
     if meets(direction, value, vt):
-        assert result.status == Status.TARGET_ACHIEVED
+        assert result.status == ProgressStatus.TARGET_ACHIEVED
     elif v0 == vt:
-        assert result.status == Status.DETERIORATION
+        assert result.status == ProgressStatus.DETERIORATION
     else:
         assert result.status == band(result.pace)
 
@@ -274,7 +283,7 @@ def test_a_pace_near_a_band_edge_is_judged_on_the_reported_pace(kpi):
     expected = expected_share(baseline[0], target[0], latest[0])
     assert result.pace == six_places((value - v0) / (vt - v0) / expected)
     if meets(direction, value, vt):
-        assert result.status == Status.TARGET_ACHIEVED
+        assert result.status == ProgressStatus.TARGET_ACHIEVED
     else:
         assert result.status == band(result.pace)
 
@@ -441,7 +450,9 @@ def test_progress_moves_with_the_latest_value_towards_the_target(direction, meth
         # A "maintain" target: met or not, in the KPI's direction; nothing in between.
         for value, result in ((low, at_low), (high, at_high)):
             met = meets(direction, exact(value), vt)
-            assert result.status == (Status.TARGET_ACHIEVED if met else Status.DETERIORATION)
+            assert result.status == (
+                ProgressStatus.TARGET_ACHIEVED if met else ProgressStatus.DETERIORATION
+            )
         return
     # Whatever the direction, a value nearer the target side never has less progress.
     if vt > v0:
@@ -613,7 +624,7 @@ def test_a_quotient_of_over_4300_digits_is_reported_not_refused():
         observations=[(2024, D(1))],
     )
 
-    assert result.status == Status.TARGET_ACHIEVED
+    assert result.status == ProgressStatus.TARGET_ACHIEVED
     assert result.progress == D("1E+5000")
     assert result.progress.as_tuple().exponent == SIX_PLACES
 
@@ -640,4 +651,4 @@ def test_a_cagr_pace_of_near_equal_stored_values_is_right_to_the_sixth_place():
     )
 
     assert result.pace == D("-1605142243202263976192.463522")
-    assert result.status == Status.DETERIORATION
+    assert result.status == ProgressStatus.DETERIORATION

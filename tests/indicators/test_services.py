@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from core.errors import ConflictError, WorkflowError
 from indicators import services
-from indicators.models import Indicator, Observation, Status
+from indicators.models import Indicator, Observation, WorkflowStatus
 
 D = Decimal
 
@@ -38,7 +38,7 @@ def enter(indicator, client, year=2025, value="2.05", **extra):
 
 def test_the_regions_secretariat_enters_a_draft(rnd, busan):
     observation = enter(rnd, busan, source="https://bistep.re.kr/report", note="잠정치")
-    assert observation.status == Status.DRAFT and observation.value == D("2.05")
+    assert observation.status == WorkflowStatus.DRAFT and observation.value == D("2.05")
     assert observation.entered_by == busan.user and observation.version == 1
     record = observation.history.first()
     assert record.history_user == busan.user and record.history_change_reason == "entered"
@@ -58,7 +58,7 @@ def test_a_ministry_officer_cannot_enter_a_regional_value(rnd, ministry):
 def test_a_ministry_officer_enters_a_national_kpi_and_a_secretariat_cannot(
     national, ministry, busan
 ):
-    assert enter(national, ministry, value="10").status == Status.DRAFT
+    assert enter(national, ministry, value="10").status == WorkflowStatus.DRAFT
     with pytest.raises(PermissionDenied):
         enter(national, busan, year=2026, value="11")
 
@@ -109,11 +109,13 @@ def test_the_whole_workflow_from_draft_to_approved(rnd, busan, ministry):
     observation = enter(rnd, busan)
     services.submit_observation(observation=observation, by=busan.user)
     observation.refresh_from_db()
-    assert observation.status == Status.SUBMITTED and observation.submitted_by == busan.user
+    assert observation.status == WorkflowStatus.SUBMITTED and observation.submitted_by == busan.user
     assert len(mail.outbox) == 0  # no ministry officer has an e-mail address in this test
     services.approve_observation(observation=observation, by=ministry.user)
     observation.refresh_from_db()
-    assert observation.status == Status.APPROVED and observation.reviewed_by == ministry.user
+    assert (
+        observation.status == WorkflowStatus.APPROVED and observation.reviewed_by == ministry.user
+    )
     assert rnd.observations.approved().filter(year=2025).exists()
 
 
@@ -165,12 +167,14 @@ def test_returning_needs_a_comment_and_the_secretariat_can_fix_and_resubmit(rnd,
     returned = services.return_observation(
         observation=observation, by=ministry.user, comment="check the source"
     )
-    assert returned.status == Status.RETURNED and returned.review_comment == "check the source"
+    assert (
+        returned.status == WorkflowStatus.RETURNED and returned.review_comment == "check the source"
+    )
     fixed = enter(rnd, busan, value="2.06", version=returned.version)
-    assert fixed.status == Status.RETURNED
+    assert fixed.status == WorkflowStatus.RETURNED
     services.submit_observation(observation=fixed, by=busan.user)
     fixed.refresh_from_db()
-    assert fixed.status == Status.SUBMITTED
+    assert fixed.status == WorkflowStatus.SUBMITTED
 
 
 def test_approved_values_are_locked(rank, busan):
@@ -190,7 +194,7 @@ def test_a_ministry_officer_reopens_an_approved_value_with_a_reason(rank, busan,
     reopened = services.reopen_observation(
         observation=approved, by=ministry.user, reason="KISTEP corrected the edition"
     )
-    assert reopened.status == Status.RETURNED
+    assert reopened.status == WorkflowStatus.RETURNED
     assert enter(rank, busan, year=2022, value="7", version=reopened.version).value == D("7")
 
 
@@ -208,7 +212,7 @@ def test_an_outlier_needs_a_note_before_it_is_submitted(rank, busan):
     )
     services.submit_observation(observation=noted, by=busan.user)
     noted.refresh_from_db()
-    assert noted.status == Status.SUBMITTED
+    assert noted.status == WorkflowStatus.SUBMITTED
 
 
 def test_a_value_in_line_with_history_needs_no_note(rank, busan):
@@ -225,7 +229,7 @@ def test_a_value_outside_its_units_bounds_needs_a_note(db, busan, kpi, value):
     with pytest.raises(ValidationError):
         services.submit_observation(observation=observation, by=busan.user)
     observation.refresh_from_db()
-    assert observation.status == Status.DRAFT
+    assert observation.status == WorkflowStatus.DRAFT
 
 
 def test_submitting_several_values_is_all_or_nothing(rnd, rank, busan):
@@ -233,7 +237,7 @@ def test_submitting_several_values_is_all_or_nothing(rnd, rank, busan):
     bad = enter(rank, busan, year=2023, value="17")
     with pytest.raises(ValidationError):
         services.submit_observations(observations=[good, bad], by=busan.user)
-    assert Observation.objects.get(pk=good.pk).status == Status.DRAFT
+    assert Observation.objects.get(pk=good.pk).status == WorkflowStatus.DRAFT
 
 
 def test_bulk_approval_is_all_or_nothing(rnd, rank, busan, ministry):
@@ -242,7 +246,7 @@ def test_bulk_approval_is_all_or_nothing(rnd, rank, busan, ministry):
     services.submit_observations(observations=[one], by=busan.user)
     with pytest.raises(WorkflowError):
         services.approve_observations(observations=[one, two], by=ministry.user)
-    assert Observation.objects.get(pk=one.pk).status == Status.SUBMITTED
+    assert Observation.objects.get(pk=one.pk).status == WorkflowStatus.SUBMITTED
 
 
 def test_a_target_revision_needs_a_reason_and_keeps_the_original(rank, ministry, busan):
@@ -300,7 +304,7 @@ def test_a_bulk_save_writes_drafts_with_their_history_all_or_none(rnd, rank, bus
     saved = Observation.objects.get(indicator=rnd, year=2025)
     assert (saved.value, saved.status, saved.entered_by, saved.version, saved.note) == (
         D("2.05"),
-        Status.DRAFT,
+        WorkflowStatus.DRAFT,
         busan.user,
         1,
         "a",

@@ -3,7 +3,7 @@ from decimal import Decimal
 import pytest
 
 from indicators import services
-from indicators.models import Indicator, Observation, Status
+from indicators.models import Indicator, Observation, WorkflowStatus
 from tests.helpers import count_queries
 
 D = Decimal
@@ -84,7 +84,7 @@ def test_the_secretariat_saves_a_draft_from_the_grid(rnd, busan):
     )
     assert response.status_code == 302
     observation = Observation.objects.get(indicator=rnd, year=2025)
-    assert (observation.value, observation.status) == (D("2.05"), Status.DRAFT)
+    assert (observation.value, observation.status) == (D("2.05"), WorkflowStatus.DRAFT)
     assert observation.entered_by == busan.user
 
 
@@ -116,7 +116,7 @@ def test_the_secretariat_submits_one_value(rnd, busan):
         "/workspace/?year=2025",
         {"year": "2025", "action": f"submit:{rnd.pk}", f"value-{rnd.pk}": "2.05"},
     )
-    assert Observation.objects.get(indicator=rnd, year=2025).status == Status.SUBMITTED
+    assert Observation.objects.get(indicator=rnd, year=2025).status == WorkflowStatus.SUBMITTED
 
 
 def test_the_secretariat_submits_the_whole_year(rnd, rank, busan):
@@ -130,7 +130,7 @@ def test_the_secretariat_submits_the_whole_year(rnd, rank, busan):
         },
     )
     statuses = set(Observation.objects.filter(year=2025).values_list("status", flat=True))
-    assert statuses == {Status.SUBMITTED}
+    assert statuses == {WorkflowStatus.SUBMITTED}
 
 
 def test_a_stale_grid_gets_a_conflict_message_and_overwrites_nothing(rnd, busan):
@@ -180,7 +180,7 @@ def test_the_ministry_sees_the_queue_and_approves(rnd, busan, ministry):
     )
     assert response.status_code == 302
     observation.refresh_from_db()
-    assert observation.status == Status.APPROVED
+    assert observation.status == WorkflowStatus.APPROVED
 
 
 def test_the_queue_filters_by_region_plan_and_year(rnd, busan, ministry):
@@ -198,7 +198,7 @@ def test_returning_without_a_comment_is_refused_with_a_message(rnd, busan, minis
     )
     assert "반려 사유를" in response.content.decode()
     observation.refresh_from_db()
-    assert observation.status == Status.SUBMITTED
+    assert observation.status == WorkflowStatus.SUBMITTED
 
 
 def test_bulk_approve(rnd, rank, busan, ministry):
@@ -206,14 +206,14 @@ def test_bulk_approve(rnd, rank, busan, ministry):
     ministry.post("/review/", {"bulk_approve": "1", "selected": [one.pk, two.pk]})
     assert set(
         Observation.objects.filter(pk__in=[one.pk, two.pk]).values_list("status", flat=True)
-    ) == {Status.APPROVED}
+    ) == {WorkflowStatus.APPROVED}
 
 
 def test_a_secretariat_cannot_post_to_the_review_queue(rnd, busan):
     observation = submitted(rnd, busan)
     assert busan.post("/review/", {"approve": observation.pk}).status_code == 403
     observation.refresh_from_db()
-    assert observation.status == Status.SUBMITTED
+    assert observation.status == WorkflowStatus.SUBMITTED
 
 
 def test_the_board_counts_values_by_region_year_and_status(rnd, busan, ministry):
@@ -249,7 +249,7 @@ def test_the_ministry_reopens_an_approved_value_from_the_kpi_page(rank, ministry
         f"/observations/{approved.pk}/reopen/", {"reason": "정정 발표", "version": approved.version}
     )
     approved.refresh_from_db()
-    assert approved.status == Status.RETURNED
+    assert approved.status == WorkflowStatus.RETURNED
 
 
 def test_the_public_sees_no_reopen_or_target_form(rank, anonymous, busan):
@@ -259,7 +259,7 @@ def test_the_public_sees_no_reopen_or_target_form(rank, anonymous, busan):
     approved = rank.observations.get(year=2022)
     assert busan.post(f"/observations/{approved.pk}/reopen/", {"reason": "x"}).status_code == 302
     approved.refresh_from_db()
-    assert approved.status == Status.APPROVED
+    assert approved.status == WorkflowStatus.APPROVED
 
 
 def test_a_revised_target_shows_beside_the_original(rank, ministry, anonymous):

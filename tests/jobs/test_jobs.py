@@ -14,7 +14,7 @@ from dashboard.tasks import refresh_dashboard_cache
 from imports import services as import_services
 from imports import tasks
 from imports.models import ImportBatch
-from indicators.models import Indicator, Observation, Status
+from indicators.models import Indicator, Observation, WorkflowStatus
 
 UNUSED_BROKER = "redis://127.0.0.1:1/0"  # nothing listens on port 1
 
@@ -64,7 +64,7 @@ def test_the_upload_runs_as_a_job_and_the_preview_shows_its_result(busan):
     value = Observation.objects.get(
         indicator__plan__key="busan-2", indicator__key="rnd_to_grdp_pct", year=2025
     )
-    assert value.status == Status.DRAFT and value.entered_by == busan.user
+    assert value.status == WorkflowStatus.DRAFT and value.entered_by == busan.user
 
 
 def test_a_running_job_shows_its_progress_and_refreshes(busan):

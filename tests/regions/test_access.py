@@ -4,7 +4,7 @@ list filters, the rules and the "who hears about it" lists all agree with it."""
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
-from indicators.models import Indicator, Observation, Status
+from indicators.models import Indicator, Observation, WorkflowStatus
 from regions.access import (
     EVERYWHERE,
     NATIONAL,
@@ -59,12 +59,12 @@ def test_the_list_filters_agree_with_the_scope_row_for_row(db, request, persona)
         Observation.objects.update_or_create(
             indicator=indicator,
             year=indicator.baseline_year + 1,
-            defaults={"value": 1, "status": Status.DRAFT},
+            defaults={"value": 1, "status": WorkflowStatus.DRAFT},
         )
     scope = scope_of(user)
     for observation in Observation.objects.select_related("indicator__plan"):
         place = observation.indicator.plan.region_id
-        expected = observation.status == Status.APPROVED or scope.may_see(place)
+        expected = observation.status == WorkflowStatus.APPROVED or scope.may_see(place)
         visible = Observation.objects.visible_to(user).filter(pk=observation.pk).exists()
         assert visible == expected, (persona, place, observation.status)
         assert may(user, "indicators.view_unapproved", observation) == scope.may_see(place)

@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from core.jobs import JobsUnavailable
-from indicators.models import Indicator, Observation, Status, Unit
+from indicators.models import Indicator, Observation, Unit, WorkflowStatus
 from plans.models import Plan, Strategy, Task
 from reports import queries as report_queries
 from reports import services, workbook
@@ -70,7 +70,9 @@ def test_the_rank_row_shows_the_2022_value_and_its_status(db):
     assert rank["진척도 Progress"] == pytest.approx(0.75)
     assert rank["상태 코드 Status code"] == "substantial_progress"
     assert (
-        rank["상태 Status"] == both("Substantial progress") == "순조로운 진전 Substantial progress"
+        rank["상태 Status"]
+        == both("Substantial progress")
+        == "순조로운 진전 Substantial progress"
     )
     assert rank["방향 Direction"] == both("Lower is better")
     assert rank["잠정 Provisional"] is None
@@ -95,7 +97,7 @@ def test_the_values_sheet_lists_the_approved_rank_values_up_to_the_report_year(d
         for o in Observation.objects.filter(
             indicator__plan__key="busan-2",
             indicator__key="rcostii_rank",
-            status=Status.APPROVED,
+            status=WorkflowStatus.APPROVED,
             year__lte=2024,
         ).order_by("year")
     ]
@@ -240,7 +242,7 @@ def test_report_data_takes_the_same_number_of_queries_for_3_or_23_kpis(db):
         )
         for year in (2022, 2023, 2024, 2025):
             Observation.objects.create(
-                indicator=indicator, year=year, value=Decimal("1.2"), status=Status.APPROVED
+                indicator=indicator, year=year, value=Decimal("1.2"), status=WorkflowStatus.APPROVED
             )
     large = queries()
     assert large == small
@@ -411,6 +413,6 @@ def test_the_print_page_runs_the_same_number_of_queries_for_3_or_23_kpis(db, ano
             target_value=Decimal("5"),
         )
         Observation.objects.create(
-            indicator=indicator, year=2023, value=Decimal("7"), status=Status.APPROVED
+            indicator=indicator, year=2023, value=Decimal("7"), status=WorkflowStatus.APPROVED
         )
     assert queries() == small

@@ -31,7 +31,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from imports.models import ImportBatch
-from indicators.models import Indicator, Observation, Status
+from indicators.models import Indicator, Observation, WorkflowStatus
 from regions.models import Membership, Role
 from regions.services import create_account
 from reports.models import Report
@@ -655,8 +655,8 @@ def test_an_upload_of_busans_rows_is_busans_alone(world, as_persona):
 
 
 def test_the_values_the_leak_checks_look_for_are_busans_and_unapproved(world):
-    assert world.draft.status == Status.DRAFT
-    assert world.submitted.status == Status.SUBMITTED
+    assert world.draft.status == WorkflowStatus.DRAFT
+    assert world.submitted.status == WorkflowStatus.SUBMITTED
     assert {world.draft.indicator.plan.region_id, world.submitted.indicator.plan.region_id} == {
         "26"
     }
