@@ -97,6 +97,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "core.api.APILanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "core.security.RequestSizeLimitMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -307,6 +308,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Two choice sets are called "status": a value's place in the review workflow and a KPI's
+    # progress assessment; each gets its own name in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "WorkflowStatusEnum": "indicators.models.WorkflowStatus",
+        "ProgressStatusEnum": "indicators.progress.STATUSES",
+    },
 }
 
 if not DEBUG:

@@ -6,6 +6,8 @@ import io
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import PageNumberPagination
@@ -157,3 +159,26 @@ def not_found(request, *args, **kwargs):
     """Any /api/ path that matches no endpoint: a JSON 404 in the usual error shape."""
 
     return JsonResponse(_body("not_found", "No such API endpoint."), status=404)
+
+
+class APILanguageMiddleware:
+    """The API speaks the caller's language (`Accept-Language: en`), Korean by default.
+
+    Pages choose theirs by the address (/en/...); API addresses have no language prefix, so
+    Django's LocaleMiddleware would answer every API call in Korean."""
+
+    PREFIX = "/api/"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not request.path_info.startswith(self.PREFIX):
+            return self.get_response(request)
+        language = translation.get_language_from_request(request)
+        request.LANGUAGE_CODE = language
+        with translation.override(language):
+            response = self.get_response(request)
+        response.headers["Content-Language"] = language
+        patch_vary_headers(response, ("Accept-Language",))
+        return response

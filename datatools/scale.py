@@ -36,8 +36,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from core.cache import public_data_changed
-from indicators.models import Direction
-from indicators.models import Indicator, Observation, SeriesValue, Unit, WorkflowStatus
+from indicators.models import Direction, Indicator, Observation, SeriesValue, Unit, WorkflowStatus
 from plans.models import Basis, Budget, Level, Plan, Strategy, Task
 from regions.models import Region
 

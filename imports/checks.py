@@ -4,17 +4,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from core.numbers import plain_number
 from imports.reading import _text
+from indicators import entry
 from indicators.models import Indicator, Observation, WorkflowStatus
-from indicators.services import (
-    bounds_problem,
-    clean_source,
-    parse_value,
-)
 from regions.access import NATIONAL, may, scope_of
 
 PROGRESS_EVERY = 5000
@@ -89,24 +84,27 @@ class RowCheck:
 def check_rows(
     *, rows: list[dict], user, progress: Callable[[int], None] | None = None
 ) -> list[RowCheck]:
-    """Check every row against the KPIs and their current values, in a fixed number of queries.
+    """Check every row against the rulebook (indicators/entry.py), the KPIs and their current
+    values, in a fixed number of queries.
 
     `progress(n)` is called every PROGRESS_EVERY rows, for a page that shows how far it got.
     """
     indicators = _indicators_by_key({_text(row.get("plan")) for row in rows})
     may_enter = {i.pk: may(user, "indicators.enter_value", i) for i in indicators.values()}
-    own = [pk for pk, allowed in may_enter.items() if allowed]
+    own = [i for i in indicators.values() if may_enter[i.pk]]
     existing = {}
     if own:
         existing = {
             (o.indicator_id, o.year): o
-            for o in Observation.objects.visible_to(user).filter(indicator_id__in=own)
+            for o in Observation.objects.visible_to(user).filter(indicator__in=own)
         }
     context = _CheckContext(
         indicators=indicators,
         may_enter=may_enter,
+        facts=entry.kpi_facts(own, existing.values()),
         existing=existing,
         enters_national=scope_of(user).may_enter(NATIONAL),
+        current=entry.this_year(),
         seen={},
     )
     checks = []
@@ -121,22 +119,18 @@ def check_rows(
 class _CheckContext:
     indicators: dict[tuple[str, str], Indicator]
     may_enter: dict[int, bool]
+    facts: dict[int, entry.KpiFacts]
     existing: dict[tuple[int, int], Observation]
     enters_national: bool
+    current: int
     seen: dict[tuple, int]
     names: dict[int, str] = field(default_factory=dict)
-    years: dict[int, range] = field(default_factory=dict)
 
     def name(self, indicator: Indicator) -> str:
         # Once per KPI, not once per row: the name depends on the active language.
         if indicator.id not in self.names:
             self.names[indicator.id] = indicator.name
         return self.names[indicator.id]
-
-    def entry_years(self, indicator: Indicator) -> range:
-        if indicator.id not in self.years:
-            self.years[indicator.id] = indicator.entry_years
-        return self.years[indicator.id]
 
 
 def _indicators_by_key(plan_keys: set[str]) -> dict[tuple[str, str], Indicator]:
@@ -148,7 +142,6 @@ def _indicators_by_key(plan_keys: set[str]) -> dict[tuple[str, str], Indicator]:
 
 def _check_row(row: dict, context: _CheckContext) -> RowCheck:
     plan_key, kpi_key = _text(row.get("plan")), _text(row.get("kpi"))
-    note = _text(row.get("note"))
     indicator = context.indicators.get((plan_key, kpi_key))
     check = RowCheck(
         line=row["line"],
@@ -156,18 +149,17 @@ def _check_row(row: dict, context: _CheckContext) -> RowCheck:
         kpi=kpi_key,
         kpi_name=context.name(indicator) if indicator else "",
         source=_text(row.get("source")),
-        note=note,
+        note=_text(row.get("note")),
         indicator_id=indicator.id if indicator else None,
     )
-    years = context.entry_years(indicator) if indicator else None
-    year, year_problem = _year(row.get("year"), years)
+    year, year_problem = _year(row.get("year"))
     check.year = year
     raw_value = row.get("value")
     if _text(raw_value) == "":
         return check  # a blank template row
     problems = check.problems
 
-    allowed = False
+    facts = None
     if not plan_key or not kpi_key:
         problems.append(_("Give the plan and kpi keys of the KPI (copy them from the template)."))
     elif indicator is None:
@@ -175,24 +167,33 @@ def _check_row(row: dict, context: _CheckContext) -> RowCheck:
             _("Unknown KPI “%(plan)s / %(kpi)s”: use the plan and kpi keys of the template.")
             % {"plan": plan_key, "kpi": kpi_key}
         )
+    elif not context.may_enter[indicator.id]:
+        problems.append(entry.not_yours(indicator, enters_national=context.enters_national))
     else:
-        allowed = context.may_enter[indicator.id]
-        if not allowed:
-            problems.append(_not_yours(indicator, enters_national=context.enters_national))
+        facts = context.facts[indicator.id]
     if year_problem:
         problems.append(year_problem)
-    try:
-        check.value = parse_value(raw_value)
-    except ValidationError as error:
-        problems.extend(error.messages)
-    try:
-        check.source = clean_source(check.source)
-    except ValidationError as error:
-        problems.extend(error.messages)
-    if "\x00" in note or "\x00" in check.source:
-        problems.append(
-            _("The note or source holds a NUL character, which cannot be stored: delete it.")
+
+    # The rulebook: every rule for a KPI the user enters; for any other row, what can be
+    # said without the KPI (is the value a number, is the source a web address).
+    if facts is not None:
+        checked = entry.check_entry(
+            facts,
+            year=year,
+            value=raw_value,
+            source=check.source,
+            note=check.note,
+            current=context.current,
         )
+        problems.extend(checked.messages)
+        check.warnings.extend(flag.message for flag in checked.flags)
+        check.value, check.source, check.note = checked.value, checked.source, checked.note
+    else:
+        try:
+            check.value = entry.parse_value(raw_value)
+        except entry.ValueRefused as refused:
+            problems.append(refused.finding.message)
+        problems.extend(str(f) for f in entry.text_findings(check.source, check.note))
 
     key = (plan_key, kpi_key, year if year is not None else _text(row.get("year")))
     if key in context.seen:
@@ -204,13 +205,14 @@ def _check_row(row: dict, context: _CheckContext) -> RowCheck:
         context.seen[key] = check.line
 
     check.action = Action.CREATE
-    if allowed and year is not None and not year_problem:
+    if facts is not None and year is not None:
         observation = context.existing.get((indicator.id, year))
         if observation is not None:
             check.version = observation.version
             current = (observation.value, observation.source, observation.note)
-            if check.value is not None and current == (check.value, check.source, note):
+            if check.value is not None and current == (check.value, check.source, check.note):
                 check.action = Action.UNCHANGED
+                check.warnings.clear()  # nothing is written: the value stands as it is
                 return check
             check.action = Action.UPDATE
             shown = {"value": plain_number(observation.value)}
@@ -230,54 +232,22 @@ def _check_row(row: dict, context: _CheckContext) -> RowCheck:
                     )
                     % shown
                 )
-    if indicator is not None and check.value is not None:
-        problem = bounds_problem(indicator, check.value)
-        if problem and note:
-            check.warnings.append(
-                _("%(problem)s Kept because the row has a note.") % {"problem": problem}
-            )
-        elif problem:
-            problems.append(
-                _("%(problem)s Correct the value, or explain it in the note column.")
-                % {"problem": problem}
-            )
     return check
 
 
-def _year(raw, years: range | None) -> tuple[int | None, str | None]:
-    """The row's year and the problem with it, if any; `years` are the KPI's entry years."""
+def _year(raw) -> tuple[int | None, str | None]:
+    """The row's year as a whole number, or the problem with the cell (the rulebook then says
+    whether the KPI takes a value for it)."""
     if isinstance(raw, str) and raw.isdigit() and raw.isascii():
-        year = int(raw)  # the common case, without Decimal
-    else:
-        text = _text(raw)
-        if text == "":
-            return None, _("Give the year.")
-        try:
-            number = raw if isinstance(raw, Decimal) else Decimal(text.replace(",", ""))
-            whole = number.is_finite() and number == number.to_integral_value()
-        except InvalidOperation:
-            whole = False
-        if not whole:
-            return None, _("The year “%(year)s” is not a whole number.") % {"year": text}
-        year = int(number)
-    if years is not None and year not in years:
-        return year, _("Year %(year)s is outside the plan (%(first)s–%(last)s).") % {
-            "year": year,
-            "first": years[0],
-            "last": years[-1],
-        }
-    return year, None
-
-
-def _not_yours(indicator: Indicator, *, enters_national: bool) -> str:
-    region = indicator.plan.region
-    if region is None:
-        return _("This is a national-plan KPI: only ministry officers enter its values.")
-    if enters_national:
-        return _(
-            "This KPI belongs to a regional plan (%(region)s): its secretariat enters its values."
-        ) % {"region": region.name}
-    return _(
-        "This KPI belongs to another region (%(region)s): you may enter values only for "
-        "your own region's KPIs."
-    ) % {"region": region.name}
+        return int(raw), None  # the common case, without Decimal
+    text = _text(raw)
+    if text == "":
+        return None, _("Give the year.")
+    try:
+        number = raw if isinstance(raw, Decimal) else Decimal(text.replace(",", ""))
+        whole = number.is_finite() and number == number.to_integral_value()
+    except InvalidOperation:
+        whole = False
+    if not whole:
+        return None, _("The year “%(year)s” is not a whole number.") % {"year": text}
+    return int(number), None

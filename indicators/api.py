@@ -5,13 +5,14 @@ from rest_framework import exceptions, mixins, permissions, serializers, status,
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from indicators import services
+from indicators import entry, services
 from indicators.models import Indicator, Observation, SeriesValue, WorkflowStatus
 from indicators.progress import STATUSES
 from indicators.serializers import (
     CommentSerializer,
     IndicatorSerializer,
     ObservationCreateSerializer,
+    ObservationDetailSerializer,
     ObservationSerializer,
     ObservationUpdateSerializer,
     PlanDetailSerializer,
@@ -21,7 +22,7 @@ from indicators.serializers import (
 )
 from plans.models import Plan, Strategy, Task
 from plans.serializers import PlanSerializer
-from regions.access import may
+from regions.access import NATIONAL, may, scope_of
 
 
 class IndicatorFilter(django_filters.FilterSet):
@@ -95,11 +96,10 @@ class ObservationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     """Yearly KPI values and their review workflow. Anonymous callers see approved values;
     a secretariat also sees its own region's other values; ministry officers see all."""
 
-    serializer_class = ObservationSerializer
     filterset_class = ObservationFilter
     permission_classes = [WriteNeedsLogin]
     lookup_value_regex = r"\d+"
-    http_method_names = ["get", "post", "patch", "head", "options"]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     # Every handler takes `format`: the router also serves each URL with a format suffix
     # (`/observations/42/submit.json`), and a handler without it fails with a 500.
 
@@ -110,11 +110,19 @@ class ObservationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
             .order_by("indicator_id", "year")
         )
 
-    def _done(self, observation, code=status.HTTP_200_OK):
-        observation = Observation.objects.get(pk=observation.pk)
-        return Response(ObservationSerializer(observation).data, status=code)
+    def get_serializer_class(self):
+        # One value carries the rulebook's flags; a list does not (they cost queries per row).
+        return ObservationSerializer if self.action == "list" else ObservationDetailSerializer
 
-    @extend_schema(request=ObservationCreateSerializer, responses={201: ObservationSerializer})
+    def _done(self, observation, code=status.HTTP_200_OK):
+        observation = Observation.objects.select_related("indicator__plan", "indicator__unit").get(
+            pk=observation.pk
+        )
+        return Response(ObservationDetailSerializer(observation).data, status=code)
+
+    @extend_schema(
+        request=ObservationCreateSerializer, responses={201: ObservationDetailSerializer}
+    )
     def create(self, request, format=None):
         """Enter a value as a draft (the KPI's region's secretariat, or the ministry for
         national-plan KPIs)."""
@@ -127,7 +135,11 @@ class ObservationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         if indicator is None:
             raise serializers.ValidationError({"indicator": ["No KPI with this id."]})
         if not may(request.user, "indicators.enter_value", indicator):
-            raise exceptions.PermissionDenied("You may not enter values for this KPI.")
+            raise exceptions.PermissionDenied(
+                entry.not_yours(
+                    indicator, enters_national=scope_of(request.user).may_enter(NATIONAL)
+                )
+            )
         if Observation.objects.filter(indicator=indicator, year=fields["year"]).exists():
             raise serializers.ValidationError(
                 {"year": ["A value for this KPI and year exists already: PATCH it instead."]}
@@ -142,7 +154,9 @@ class ObservationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         )
         return self._done(observation, status.HTTP_201_CREATED)
 
-    @extend_schema(request=ObservationUpdateSerializer, responses={200: ObservationSerializer})
+    @extend_schema(
+        request=ObservationUpdateSerializer, responses={200: ObservationDetailSerializer}
+    )
     def partial_update(self, request, pk=None, format=None):
         """Edit a draft or returned value; send the `version` you read."""
         observation = self.get_object()
@@ -160,7 +174,36 @@ class ObservationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         )
         return self._done(observation)
 
-    @extend_schema(request=VersionSerializer, responses={200: ObservationSerializer})
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "version", int, description="Optional optimistic-locking check: the version read."
+            )
+        ],
+        responses={204: None},
+    )
+    def destroy(self, request, pk=None, format=None):
+        """Delete a draft (those who enter the KPI's values); its history keeps it. Anything
+        but a draft: 409."""
+        version = request.query_params.get("version")
+        if version is not None and not version.isdigit():
+            raise serializers.ValidationError({"version": ["A whole number."]})
+        services.delete_observation(observation=self.get_object(), by=request.user, version=version)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=VersionSerializer, responses={200: ObservationDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None, format=None):
+        """Take back a submitted value the ministry has not reviewed yet: it is a draft again.
+        Anything but a submitted value: 409."""
+        version = self._version(request, VersionSerializer)
+        return self._done(
+            services.withdraw_observation(
+                observation=self.get_object(), by=request.user, version=version
+            )
+        )
+
+    @extend_schema(request=VersionSerializer, responses={200: ObservationDetailSerializer})
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None, format=None):
         """Submit a draft or returned value for review."""
@@ -171,7 +214,7 @@ class ObservationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
             )
         )
 
-    @extend_schema(request=VersionSerializer, responses={200: ObservationSerializer})
+    @extend_schema(request=VersionSerializer, responses={200: ObservationDetailSerializer})
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None, format=None):
         """Approve a submitted value (ministry officers; not one's own entry)."""
@@ -184,7 +227,7 @@ class ObservationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
 
     @extend_schema(
         request=CommentSerializer,
-        responses={200: ObservationSerializer},
+        responses={200: ObservationDetailSerializer},
         operation_id="observations_return",
     )
     @action(detail=True, methods=["post"], url_path="return")
@@ -201,7 +244,7 @@ class ObservationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
             )
         )
 
-    @extend_schema(request=ReasonSerializer, responses={200: ObservationSerializer})
+    @extend_schema(request=ReasonSerializer, responses={200: ObservationDetailSerializer})
     @action(detail=True, methods=["post"])
     def reopen(self, request, pk=None, format=None):
         """Reopen an approved value for correction, with a required reason (ministry)."""

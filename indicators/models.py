@@ -16,6 +16,9 @@ from regions.access import scope_of
 from regions.models import Region
 
 VALUE_DIGITS = {"max_digits": 20, "decimal_places": 6}
+# What a value column keeps: 14 digits before the point and 6 after (indicators/entry.py).
+MAX_DECIMALS = VALUE_DIGITS["decimal_places"]
+MAX_INTEGER_DIGITS = VALUE_DIGITS["max_digits"] - MAX_DECIMALS
 
 
 class Unit(models.Model):

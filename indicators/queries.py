@@ -4,9 +4,10 @@ import datetime
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from django.utils import timezone
+from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 
+from indicators import entry
 from indicators.models import Indicator, Observation, WorkflowStatus
 from regions.access import may
 from regions.models import Region
@@ -33,14 +34,22 @@ def default_year(years: list[int]) -> int | None:
     """Last year's return is the one due: the latest year before this one, if any."""
     if not years:
         return None
-    due = [y for y in years if y < timezone.localdate().year]
+    due = [y for y in years if y < entry.this_year()]
     return due[-1] if due else years[0]
+
+
+def open_years(indicator: Indicator) -> list[int]:
+    """The years a value of this KPI can be entered for now (the rulebook's year rule)."""
+    current = entry.this_year()
+    return [y for y in indicator.entry_years if y <= current]
 
 
 @dataclass
 class WorkspaceRow:
     indicator: Indicator
     observation: Observation | None
+    # Why the value needs a note before it can be submitted (the rulebook's flags).
+    flags: list = field(default_factory=list)
 
     @property
     def editable(self) -> bool:
@@ -48,6 +57,10 @@ class WorkspaceRow:
             WorkflowStatus.DRAFT,
             WorkflowStatus.RETURNED,
         )
+
+    @property
+    def needs_note(self) -> bool:
+        return bool(self.flags) and not (self.observation and self.observation.note)
 
 
 @dataclass
@@ -64,21 +77,68 @@ class Workspace:
 def workspace(user, year: int | None) -> Workspace:
     """The user's KPIs, a KPI × year matrix of statuses, and the rows of one year."""
     indicators = editable_indicators(user)
-    years = sorted({y for i in indicators for y in i.entry_years})
+    years = sorted({y for i in indicators for y in open_years(i)})
     if year not in years:
         year = default_year(years)
     observations = {
         (o.indicator_id, o.year): o
         for o in Observation.objects.filter(indicator__in=indicators).select_related("reviewed_by")
     }
-    rows = [
-        WorkspaceRow(i, observations.get((i.pk, year))) for i in indicators if year in i.entry_years
-    ]
+    facts = entry.kpi_facts(indicators, observations.values())
+    rows = []
+    for indicator in indicators:
+        if year not in indicator.entry_years:
+            continue
+        observation = observations.get((indicator.pk, year))
+        flags = (
+            entry.flag_findings(facts[indicator.pk], year, observation.value)
+            if observation is not None
+            else []
+        )
+        rows.append(WorkspaceRow(indicator, observation, flags))
     matrix = [
         (i, [(y, observations.get((i.pk, y)), y in i.entry_years) for y in years])
         for i in indicators
     ]
     return Workspace(indicators=indicators, years=years, year=year, rows=rows, matrix=matrix)
+
+
+@dataclass
+class ValuePage:
+    """One KPI's value for one year, as its form shows it."""
+
+    indicator: Indicator
+    year: int
+    observation: Observation | None
+    flags: list
+    history: list  # HistoryRow of this year's value, newest first
+    others: list[Observation]  # the KPI's values of other years, for comparison
+    year_refused: entry.Finding | None = None  # the rulebook's word on the year
+
+
+def value_page(user, indicator_id: int, year: int) -> ValuePage:
+    """A KPI the user enters, with its value of `year` (404 for another KPI); a year the
+    rulebook refuses comes with the reason instead of a form."""
+    indicator = get_object_or_404(
+        Indicator.objects.editable_by(user).select_related("plan__region", "unit", "task"),
+        pk=indicator_id,
+    )
+    values = list(Observation.objects.filter(indicator=indicator).order_by("year"))
+    observation = next((o for o in values if o.year == year), None)
+    flags = (
+        entry.flag_findings(entry.facts_of(indicator), year, observation.value)
+        if observation is not None
+        else []
+    )
+    return ValuePage(
+        indicator=indicator,
+        year=year,
+        observation=observation,
+        flags=flags,
+        history=[row for row in value_history(indicator, user) if row.year == year],
+        others=[o for o in values if o.year != year],
+        year_refused=entry.year_finding(indicator.entry_years, year),
+    )
 
 
 def review_queue(*, region: str = "", plan: str = "", year: str = "") -> list[Observation]:
@@ -167,7 +227,9 @@ def value_history(indicator: Indicator, user) -> list[HistoryRow]:
                 old_value=before.value if before else None,
                 new_value=record.value,
                 old_status=before.get_status_display() if before else "",
-                new_status=record.get_status_display(),
+                new_status=_("Deleted")
+                if record.history_type == "-"
+                else record.get_status_display(),
                 reason=describe_reason(record.history_change_reason or ""),
             )
         )
@@ -183,6 +245,8 @@ REASONS = {
     "approved": _("approved"),
     "returned": _("returned"),
     "reopened": _("reopened"),
+    "withdrawn": _("withdrawn"),
+    "deleted": _("deleted"),
 }
 
 

@@ -1,8 +1,8 @@
-from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import ProhibitNullCharactersValidator
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from indicators import services
+from indicators import entry, services
 from indicators.models import Indicator, Observation, SeriesValue
 from indicators.templatetags.kpi import plain_number
 from plans.serializers import PlanSerializer, StrategySerializer
@@ -21,9 +21,28 @@ class DecimalString(serializers.Field):
         if isinstance(data, bool) or not isinstance(data, str | int):
             raise serializers.ValidationError('Send the value as a decimal string, e.g. "2.05".')
         try:
-            return services.parse_value(data)
-        except DjangoValidationError as error:
-            raise serializers.ValidationError(" ".join(error.messages)) from None
+            return entry.parse_value(data)
+        except entry.ValueRefused as refused:
+            raise serializers.ValidationError(refused.finding.message) from None
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "format": "decimal",
+        "example": "2.05",
+        "description": "The value as typed: a point for decimals, commas only between groups "
+        'of three digits ("1,234.5"); checked by the rulebook of entered values.',
+    }
+)
+class EnteredValue(serializers.Field):
+    """A value as a person typed it, handed to the rulebook (indicators/entry.py) unparsed, so
+    that the API refuses and flags exactly what the pages and the import do."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, str | int):
+            raise serializers.ValidationError('Send the value as a decimal string, e.g. "2.05".')
+        return data
 
 
 @extend_schema_field({"type": "string", "format": "decimal", "nullable": True})
@@ -126,18 +145,53 @@ class ObservationSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class EnteredText(serializers.CharField):
+    """A source or note as typed: the rulebook checks it (length, web address, NUL), so that
+    its message is the same on every path."""
+
+    def __init__(self, **kwargs):
+        super().__init__(required=False, allow_blank=True, trim_whitespace=False, **kwargs)
+        self.validators = [
+            v for v in self.validators if not isinstance(v, ProhibitNullCharactersValidator)
+        ]
+
+
+class FlagSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="Which rule: outlier, implausible, soft_bounds.")
+    message = serializers.CharField()
+
+
+class ObservationDetailSerializer(ObservationSerializer):
+    """One value, with what the rulebook flags in it (a note is needed to submit it)."""
+
+    flags = serializers.SerializerMethodField(
+        help_text="Why the value needs a note before it can be submitted; empty when it does "
+        "not (indicators/entry.py)."
+    )
+
+    class Meta(ObservationSerializer.Meta):
+        fields = [*ObservationSerializer.Meta.fields, "flags"]
+        read_only_fields = fields
+
+    @extend_schema_field(FlagSerializer(many=True))
+    def get_flags(self, observation) -> list[dict]:
+        return [
+            {"code": flag.code, "message": flag.message} for flag in services.flags_of(observation)
+        ]
+
+
 class ObservationCreateSerializer(serializers.Serializer):
     indicator = serializers.IntegerField(help_text="KPI id (see /api/v1/indicators/).")
     year = serializers.IntegerField()
-    value = DecimalString()
-    source = serializers.CharField(required=False, allow_blank=True, max_length=500)
-    note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    value = EnteredValue()
+    source = EnteredText()
+    note = EnteredText()
 
 
 class ObservationUpdateSerializer(serializers.Serializer):
-    value = DecimalString(required=False)
-    source = serializers.CharField(required=False, allow_blank=True, max_length=500)
-    note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    value = EnteredValue(required=False)
+    source = EnteredText()
+    note = EnteredText()
     version = serializers.IntegerField(
         min_value=1, help_text="The version you read; a stale one gets 409 and writes nothing."
     )

@@ -1,18 +1,16 @@
-"""Writes to KPI values and targets, with the workflow's rules (DESIGN.md "Submission workflow").
+"""Writes to KPI values and targets, with the workflow's rules (docs/design.md, "Workflow").
 
 draft → submitted → approved, and submitted → returned → (edit) → submitted; a ministry
-officer may reopen an approved value (it goes back to the secretariat as returned). Every
-function checks permission (indicators/permissions.py), the version for optimistic locking,
-and records who and why in the history.
+officer may reopen an approved value (it goes back to the secretariat as returned). Those who
+enter a KPI's values may delete its draft, and withdraw a submission not yet reviewed back to
+draft. Every function checks permission (indicators/permissions.py), what an entered value
+may be (indicators/entry.py, the rulebook), the version for optimistic locking, and records
+who and why in the history.
 """
 
-import math
-import re
 from collections.abc import Iterable
-from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,14 +18,10 @@ from django.utils.translation import gettext as _
 from core.bulk import copy_to_history, insert_rows
 from core.cache import public_data_changed
 from core.errors import ConflictError, WorkflowError
-from indicators import notifications
+from indicators import entry, notifications
 from indicators.models import Indicator, Observation, WorkflowStatus
 from regions.access import may
 
-MAX_INTEGER_DIGITS = 14
-MAX_DECIMALS = 6
-OUTLIER_SD = 3
-MIN_HISTORY_FOR_OUTLIERS = 3
 EDITABLE = (WorkflowStatus.DRAFT, WorkflowStatus.RETURNED)
 
 
@@ -47,92 +41,16 @@ def _check_version(observation: Observation, version) -> None:
         )
 
 
-# Up to MAX_INTEGER_DIGITS digits before and MAX_DECIMALS after the point, ASCII only.
-_PLAIN_VALUE = re.compile(r"-?[0-9]{1,14}(?:\.[0-9]{1,6})?")
+def flags_of(observation: Observation, facts: entry.KpiFacts | None = None) -> list[entry.Finding]:
+    """Why this value needs a note before it can be submitted (the rulebook's flags)."""
+    facts = facts or entry.facts_of(observation.indicator)
+    return entry.flag_findings(facts, observation.year, observation.value)
 
 
-def parse_value(raw) -> Decimal:
-    """A KPI value from text or number, as Decimal; ValidationError with a clear message."""
-    if isinstance(raw, Decimal):
-        value = raw
-    else:
-        text = str(raw if raw is not None else "").strip().replace(",", "")
-        if not text:
-            raise ValidationError(_("Enter a value."), code="required")
-        if _PLAIN_VALUE.fullmatch(text):  # the common case, within the limits by its form
-            return Decimal(text)
-        try:
-            value = Decimal(text)
-        except InvalidOperation:
-            raise ValidationError(
-                _("“%(value)s” is not a number."), code="invalid", params={"value": raw}
-            ) from None
-    if not value.is_finite():
-        raise ValidationError(
-            _("“%(value)s” is not a number."), code="invalid", params={"value": raw}
-        )
-    decimals = max(0, -value.as_tuple().exponent)
-    # adjusted() is the power of ten of the first digit: 1E+20 has 21 digits before the point.
-    integer_digits = value.adjusted() + 1 if value else 0
-    if decimals > MAX_DECIMALS or integer_digits > MAX_INTEGER_DIGITS:
-        raise ValidationError(
-            _("Use at most %(digits)s digits before and %(decimals)s after the decimal point."),
-            code="invalid",
-            params={"digits": MAX_INTEGER_DIGITS, "decimals": MAX_DECIMALS},
-        )
-    return value
-
-
-def bounds_problem(indicator: Indicator, value: Decimal) -> str | None:
-    """Why the value is outside its unit's possible range, or None."""
-    unit = indicator.unit_id
-    if unit == "rank" and (value != value.to_integral_value() or not 1 <= value <= 17):
-        return _("A rank must be a whole number from 1 to 17.")
-    if unit == "pct" and not 0 <= value <= 100:
-        return _("A percentage must be between 0 and 100.")
-    if unit in ("count", "persons", "krw_100m") and value < 0:
-        return _("This value cannot be negative.")
-    return None
-
-
-def outlier_problem(indicator: Indicator, year: int, value: Decimal) -> str | None:
-    """Why the value stands out from the KPI's approved history (over 3 SD), or None."""
-    history = [
-        float(v)
-        for y, v in indicator.observations.approved()
-        .exclude(year=year)
-        .values_list("year", "value")
-    ]
-    if len(history) < MIN_HISTORY_FOR_OUTLIERS:
-        return None
-    mean = sum(history) / len(history)
-    sd = math.sqrt(sum((h - mean) ** 2 for h in history) / (len(history) - 1))
-    distance = abs(float(value) - mean)
-    if (sd == 0 and distance > 0) or (sd > 0 and distance > OUTLIER_SD * sd):
-        return _(
-            "The value is far from this KPI's history (mean %(mean).4g, more than "
-            "%(n)s standard deviations away)."
-        ) % {"mean": mean, "n": OUTLIER_SD}
-    return None
-
-
-def note_required_because(observation: Observation) -> str | None:
+def note_required_because(observation: Observation, facts=None) -> str | None:
     """Why this value needs a note before it can be submitted, or None."""
-    return bounds_problem(observation.indicator, observation.value) or outlier_problem(
-        observation.indicator, observation.year, observation.value
-    )
-
-
-def clean_source(source: str) -> str:
-    source = (source or "").strip()
-    if source:
-        try:
-            URLValidator(schemes=["http", "https"])(source)
-        except ValidationError:
-            raise ValidationError(
-                {"source": _("The source must be a web address starting with http:// or https://.")}
-            ) from None
-    return source
+    flags = flags_of(observation, facts)
+    return flags[0].message if flags else None
 
 
 def _record(observation: Observation, *, by, reason: str) -> None:
@@ -148,22 +66,16 @@ def _record(observation: Observation, *, by, reason: str) -> None:
 def save_observation(
     *, indicator: Indicator, year: int, value, by, source: str = "", note: str = "", version=None
 ) -> Observation:
-    """Create or edit a KPI value as a draft (or keep it returned); never a locked one."""
+    """Create or edit a KPI value as a draft (or keep it returned); never a locked one.
+
+    The rulebook (indicators/entry.py) refuses what no note can make valid (ValidationError
+    by field); a value it flags is saved, and needs a note before it can be submitted."""
     _require(by, "indicators.enter_value", indicator)
-    if year not in indicator.entry_years:
-        raise ValidationError(
-            {
-                "year": _("%(year)s is outside this KPI's years (%(first)s–%(last)s).")
-                % {
-                    "year": year,
-                    "first": indicator.entry_years[0],
-                    "last": indicator.entry_years[-1],
-                }
-            }
-        )
-    value = parse_value(value)
-    source = clean_source(source)
-    note = (note or "").strip()
+    checked = entry.check_entry(
+        entry.facts_of(indicator), year=year, value=value, source=source, note=note
+    )
+    checked.refuse()
+    value, source, note = checked.value, checked.source, checked.note
     # order_by(): the default ordering joins the plan's nullable region, and PostgreSQL
     # cannot lock the nullable side of an outer join.
     observation = (
@@ -201,9 +113,59 @@ def save_observation(
     return observation
 
 
+def _refused_now(observation: Observation, facts: entry.KpiFacts) -> list[str]:
+    """What the rulebook refuses in a stored value (one kept from before a rule existed)."""
+    return entry.check_entry(
+        facts,
+        year=observation.year,
+        value=observation.value,
+        source=observation.source,
+        note=observation.note,
+    ).messages
+
+
+@transaction.atomic
+def delete_observation(*, observation: Observation, by, version=None) -> None:
+    """Delete a draft; its history keeps it. Submitted, returned and approved values stay."""
+    observation = _locked(observation)
+    _require(by, "indicators.delete_value", observation)
+    _check_version(observation, version)
+    if observation.status != WorkflowStatus.DRAFT:
+        raise WorkflowError(
+            _("Only a draft can be deleted; this value is %(status)s.")
+            % {"status": observation.get_status_display()}
+        )
+    observation._history_user = by
+    observation._change_reason = "deleted"
+    observation.delete()
+
+
+@transaction.atomic
+def withdraw_observation(*, observation: Observation, by, version=None) -> Observation:
+    """Take back a submitted value the ministry has not reviewed yet: it is a draft again."""
+    observation = _locked(observation)
+    _require(by, "indicators.withdraw_value", observation)
+    _check_version(observation, version)
+    if observation.status != WorkflowStatus.SUBMITTED:
+        raise WorkflowError(
+            _(
+                "Only a submitted value the ministry has not reviewed yet can be withdrawn; "
+                "this value is %(status)s."
+            )
+            % {"status": observation.get_status_display()}
+        )
+    observation.status = WorkflowStatus.DRAFT
+    observation.submitted_by = observation.submitted_at = None
+    observation.version += 1
+    _record(observation, by=by, reason="withdrawn")
+    return observation
+
+
 @transaction.atomic
 def submit_observations(*, observations: Iterable[Observation], by) -> list[Observation]:
     """Submit values for review, all or none; a value needing a note without one is refused."""
+    observations = list(observations)
+    facts = entry.kpi_facts({o.indicator_id: o.indicator for o in observations}.values())
     submitted = []
     problems = []
     for observation in observations:
@@ -217,7 +179,15 @@ def submit_observations(*, observations: Iterable[Observation], by) -> list[Obse
                     "status": observation.get_status_display(),
                 }
             )
-        reason = note_required_because(observation)
+        refused = _refused_now(observation, facts[observation.indicator_id])
+        if refused:
+            problems.extend(
+                _("%(kpi)s %(year)s cannot be submitted: %(reason)s")
+                % {"kpi": observation.indicator.name, "year": observation.year, "reason": reason}
+                for reason in refused
+            )
+            continue
+        reason = note_required_because(observation, facts[observation.indicator_id])
         if reason and not observation.note:
             problems.append(
                 _("%(kpi)s %(year)s needs a note before it can be submitted: %(reason)s")
@@ -257,6 +227,7 @@ def _locked(observation: Observation) -> Observation:
 def approve_observations(*, observations: Iterable[Observation], by) -> int:
     """Approve submitted values, all or none; they become public."""
     count = 0
+    facts: dict[int, entry.KpiFacts] = {}
     for observation in observations:
         observation = _locked(observation)
         _require(by, "indicators.review_value", observation)
@@ -267,6 +238,19 @@ def approve_observations(*, observations: Iterable[Observation], by) -> int:
                     "kpi": observation.indicator.name,
                     "year": observation.year,
                     "status": observation.get_status_display(),
+                }
+            )
+        if observation.indicator_id not in facts:
+            facts[observation.indicator_id] = entry.facts_of(observation.indicator)
+        refused = _refused_now(observation, facts[observation.indicator_id])
+        if refused:
+            # Submitted before a rule existed: the rulebook refuses it at every stage.
+            raise WorkflowError(
+                _("%(kpi)s %(year)s cannot be approved: %(reason)s Return it to the secretariat.")
+                % {
+                    "kpi": observation.indicator.name,
+                    "year": observation.year,
+                    "reason": refused[0],
                 }
             )
         observation.status = WorkflowStatus.APPROVED
@@ -338,10 +322,13 @@ def revise_target(
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Say why the target is revised.")})
-    value = parse_value(target_value)
-    problem = bounds_problem(indicator, value)
-    if problem:
-        raise ValidationError({"target_value": problem})
+    try:
+        value = entry.parse_value(target_value)
+    except entry.ValueRefused as refused:
+        raise ValidationError({"target_value": refused.finding.message}) from None
+    problems = entry.unit_findings(entry.facts_of(indicator), value)
+    if problems:
+        raise ValidationError({"target_value": problems[0].message})
     indicator = Indicator.objects.select_for_update().get(pk=indicator.pk)
     if (indicator.target_year, indicator.target_value) == (target_year, value):
         raise ValidationError(_("The new target is the same as the current one."))
@@ -370,23 +357,26 @@ BULK_FIELDS = ["value", "source", "note", "entered_by", "entered_at", "updated_a
 def save_observations(*, entries: list[dict], by, progress=None) -> int:
     """Save many values as drafts at once, with save_observation's rules, all or none.
 
-    Each entry has indicator, year, value (Decimal, already validated), source, note and the
-    `version` read when it was checked (None for a value that did not exist then). Built for
-    spreadsheet imports of 100,000 rows: a few queries per 5,000 entries instead of several
-    per entry. Raises EntryError naming the failing entry; the transaction then writes nothing.
+    Each entry has indicator, year, value (Decimal, as the rulebook parsed it), source, note
+    (stripped) and the `version` read when it was checked (None for a value that did not exist
+    then). The rulebook's refusals are checked again (indicators/entry.py: the year, and what
+    the value's unit allows); its flags only matter for submitting. Built for spreadsheet
+    imports of 100,000 rows: a few queries per 5,000 entries instead of several per entry.
+    Raises EntryError naming the failing entry; the transaction then writes nothing.
     """
     allowed: dict[int, bool] = {}
-    years: dict[int, range] = {}
+    facts = entry.kpi_facts({e["indicator"].id: e["indicator"] for e in entries}.values())
+    current = entry.this_year()
     now = timezone.now()
     written = created = 0
     for start in range(0, len(entries), BULK_CHUNK):
         chunk = entries[start : start + BULK_CHUNK]
-        indicator_ids = {entry["indicator"].id for entry in chunk}
+        indicator_ids = {item["indicator"].id for item in chunk}
         existing = {}
         # Values read when checked are locked and compared. A chunk of new values only needs
         # no lookup: the unique (KPI, year) index refuses a value someone created meanwhile
         # (IntegrityError; the caller finds which).
-        if any(entry["version"] is not None for entry in chunk):
+        if any(item["version"] is not None for item in chunk):
             existing = {
                 (o.indicator_id, o.year): o
                 for o in Observation.objects.select_for_update(of=("self",))
@@ -394,44 +384,45 @@ def save_observations(*, entries: list[dict], by, progress=None) -> int:
                 .order_by()
             }
         creates, updates = [], []
-        for offset, entry in enumerate(chunk):
-            position, indicator = start + offset, entry["indicator"]
+        for offset, item in enumerate(chunk):
+            position, indicator = start + offset, item["indicator"]
             if indicator.id not in allowed:
                 allowed[indicator.id] = may(by, "indicators.enter_value", indicator)
-                years[indicator.id] = indicator.entry_years
             if not allowed[indicator.id]:
                 raise EntryError(position, _("You may not do this for this KPI."))
-            if entry["year"] not in years[indicator.id]:
-                raise EntryError(
-                    position, _("%(year)s is outside this KPI's years.") % {"year": entry["year"]}
-                )
-            observation = existing.get((indicator.id, entry["year"]))
+            kpi = facts[indicator.id]
+            refused = entry.year_finding(kpi.years, item["year"], current=current) or next(
+                iter(entry.unit_findings(kpi, item["value"])), None
+            )
+            if refused:
+                raise EntryError(position, refused.message)
+            observation = existing.get((indicator.id, item["year"]))
             if observation is None:
-                if entry["version"] is not None:
+                if item["version"] is not None:
                     raise EntryError(position, _("This value was deleted since you read it."))
                 creates.append(
                     {
                         "indicator_id": indicator.id,
-                        "year": entry["year"],
-                        "value": entry["value"],
-                        "source": entry["source"],
-                        "note": entry["note"],
+                        "year": item["year"],
+                        "value": item["value"],
+                        "source": item["source"],
+                        "note": item["note"],
                     }
                 )
                 continue
-            if entry["version"] is None:
+            if item["version"] is None:
                 raise EntryError(
                     position,
                     _("Someone else entered a value for this KPI and year after your preview."),
                 )
-            if observation.version != entry["version"]:
+            if observation.version != item["version"]:
                 raise EntryError(
                     position,
                     _(
                         "This value was changed by someone else (version %(theirs)s; you edited "
                         "version %(yours)s). Nothing was saved: reload to see the current value."
                     )
-                    % {"theirs": observation.version, "yours": entry["version"]},
+                    % {"theirs": observation.version, "yours": item["version"]},
                 )
             if observation.status not in EDITABLE:
                 raise EntryError(
@@ -439,8 +430,8 @@ def save_observations(*, entries: list[dict], by, progress=None) -> int:
                     _("This value is %(status)s and cannot be edited.")
                     % {"status": observation.get_status_display()},
                 )
-            observation.value, observation.source = entry["value"], entry["source"]
-            observation.note, observation.entered_by = entry["note"], by
+            observation.value, observation.source = item["value"], item["source"]
+            observation.note, observation.entered_by = item["note"], by
             observation.entered_at = observation.updated_at = now
             observation.version += 1
             updates.append(observation)
@@ -474,7 +465,7 @@ def save_observations(*, entries: list[dict], by, progress=None) -> int:
         # (to the microsecond; values created by others or earlier cannot match).
         copy_to_history(
             Observation.objects.filter(
-                indicator_id__in={entry["indicator"].id for entry in entries},
+                indicator_id__in={item["indicator"].id for item in entries},
                 version=1,
                 entered_by=by,
                 entered_at=now,

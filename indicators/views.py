@@ -10,11 +10,11 @@ from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from core.errors import WorkflowError
 from core.spreadsheets import safe_cell
-from indicators import queries, services
+from indicators import entry, queries, services
 from indicators.models import Indicator, Observation, WorkflowStatus
 from indicators.permissions import require_workspace
 from indicators.templatetags.kpi import plain_number
@@ -42,7 +42,12 @@ def workspace(request):
     data = queries.workspace(request.user, int(requested) if requested.isdigit() else None)
     errors: dict[int, list[str]] = {}
     general: list[str] = []
-    if request.method == "POST" and data.year is not None:
+    posted = request.POST.get("year", "")
+    if request.method == "POST" and posted.isdigit() and int(posted) != data.year:
+        # A year the grid does not offer (not open yet, or outside the plans): the rulebook
+        # says why for each value typed, and nothing is saved.
+        errors, general = _refuse_year(request, data, int(posted))
+    elif request.method == "POST" and data.year is not None:
         errors, general = _save_workspace(request, data)
         if not errors and not general:
             return redirect(f"{reverse('workspace')}?year={data.year}")
@@ -66,6 +71,16 @@ def workspace(request):
             "general_errors": general,
         },
     )
+
+
+def _refuse_year(request, data, year: int) -> tuple[dict[int, list[str]], list[str]]:
+    errors = {}
+    for indicator in data.indicators:
+        if request.POST.get(f"value-{indicator.pk}", "").strip():
+            refused = entry.year_finding(indicator.entry_years, year)
+            if refused:
+                errors[indicator.pk] = [refused.message]
+    return errors, [_("Nothing was saved. Correct the highlighted rows and try again.")]
 
 
 def _save_workspace(request, data) -> tuple[dict[int, list[str]], list[str]]:
@@ -131,6 +146,91 @@ def _save_workspace(request, data) -> tuple[dict[int, list[str]], list[str]]:
     else:
         messages.success(request, _("Submitted for review. The ministry has been notified."))
     return {}, []
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def value_form(request, indicator_id: int, year: int):
+    """One KPI's value for one year: enter or edit it, submit it, delete a draft, withdraw a
+    submission not yet reviewed. The same rulebook as the grid, the API and the import."""
+    require_workspace(request.user)
+    page = queries.value_page(request.user, indicator_id, year)
+    indicator, observation = page.indicator, page.observation
+    here = reverse("value_form", args=[indicator.pk, year])
+    errors: dict[str, list[str]] = {}
+    general: list[str] = []
+    if page.year_refused:
+        # No value can be entered for this year: the page says why (and nothing is saved).
+        return render(
+            request,
+            "indicators/value_form.html",
+            {"page": page, "general_errors": [page.year_refused.message], "editable": False},
+            status=404,
+        )
+    if request.method == "POST":
+        post, action = request.POST, request.POST.get("action", "save")
+        version = post.get("version") or None
+        try:
+            if action in ("save", "submit"):
+                with transaction.atomic():
+                    saved = services.save_observation(
+                        indicator=indicator,
+                        year=year,
+                        value=post.get("value", ""),
+                        source=post.get("source", ""),
+                        note=post.get("note", ""),
+                        by=request.user,
+                        version=version,
+                    )
+                    if action == "submit":
+                        services.submit_observations(observations=[saved], by=request.user)
+                if action == "submit":
+                    messages.success(
+                        request, _("Submitted for review. The ministry has been notified.")
+                    )
+                else:
+                    messages.success(request, _("Saved as draft."))
+                return redirect(here)
+            if action == "delete" and observation is not None:
+                services.delete_observation(
+                    observation=observation, by=request.user, version=version
+                )
+                messages.success(request, _("The draft was deleted. Its history is kept."))
+                return redirect(f"{reverse('workspace')}?year={year}")
+            if action == "withdraw" and observation is not None:
+                services.withdraw_observation(
+                    observation=observation, by=request.user, version=version
+                )
+                messages.success(request, _("The value was withdrawn: it is a draft again."))
+                return redirect(here)
+            general.append(_("Nothing was done: there is no value to do this with."))
+        except ValidationError as error:
+            if hasattr(error, "error_dict"):
+                errors = error.message_dict
+            else:
+                general.extend(error.messages)
+        except (WorkflowError, PermissionDenied) as error:
+            general.extend(error_messages(error))
+    if request.method == "POST":
+        # After a refusal the form shows what the user typed, so nothing is lost.
+        form = {name: request.POST.get(name, "") for name in ("value", "source", "note")}
+    else:
+        form = {
+            "value": plain_number(observation.value) if observation else "",
+            "source": observation.source if observation else "",
+            "note": observation.note if observation else "",
+        }
+    return render(
+        request,
+        "indicators/value_form.html",
+        {
+            "page": page,
+            "form": form,
+            "errors": errors,
+            "general_errors": general,
+            "editable": observation is None or observation.status in services.EDITABLE,
+        },
+    )
 
 
 class _Rollback(Exception):

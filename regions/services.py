@@ -50,10 +50,10 @@ MINISTRY_GROUP = "ministry officers"
 # add and edit plans, their structure and budgets. Values and targets change only through the
 # workflow pages (with their review and reasons), never in the admin; deleting (which cascades
 # to KPIs and values) and accounts are left to administrators.
-ADMIN_APPS = ("regions", "plans", "indicators")
+ADMIN_APPS = ("regions", "plans", "indicators", "imports", "reports")
 ADMIN_EDITS = (
     "plans.plan",
-    "plans.direction",
+    "plans.basicdirection",
     "plans.strategy",
     "plans.task",
     "plans.budget",

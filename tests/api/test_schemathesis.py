@@ -40,6 +40,7 @@ from schemathesis.config import SchemathesisConfig
 from config.wsgi import application
 from indicators import services
 from indicators.models import Indicator, Observation
+from indicators.queries import open_years
 from plans.models import Plan
 from regions.models import Region
 from regions.services import create_account
@@ -87,16 +88,26 @@ OBSERVATION = "/api/v1/observations/{id}/"
 # The writes each persona may make, which its fuzzing must get a 2xx for at least once.
 MUST_SUCCEED = {
     "anonymous": set(),
-    "busan": {("POST", OBSERVATIONS), ("PATCH", OBSERVATION), ("POST", OBSERVATION + "submit/")},
+    "busan": {
+        ("POST", OBSERVATIONS),
+        ("PATCH", OBSERVATION),
+        ("DELETE", OBSERVATION),
+        ("POST", OBSERVATION + "submit/"),
+        ("POST", OBSERVATION + "withdraw/"),
+    },
     "daejeon": {
         ("POST", OBSERVATIONS),
         ("PATCH", OBSERVATION),
+        ("DELETE", OBSERVATION),
         ("POST", OBSERVATION + "submit/"),
+        ("POST", OBSERVATION + "withdraw/"),
     },
     "ministry": {
         ("POST", OBSERVATIONS),
         ("PATCH", OBSERVATION),
+        ("DELETE", OBSERVATION),
         ("POST", OBSERVATION + "submit/"),
+        ("POST", OBSERVATION + "withdraw/"),
         ("POST", OBSERVATION + "approve/"),
         ("POST", OBSERVATION + "return/"),
         ("POST", OBSERVATION + "reopen/"),
@@ -115,6 +126,7 @@ class World:
     users: dict
     kpi_region: dict  # KPI id -> region code, None for the national plan
     observations: list  # every value's id
+    value_kpi: dict  # value id -> KPI id (a deleted value can no longer say)
     plan_keys: list
     region_codes: list
     # Per action, the values it can succeed on for this persona and those merely in the right
@@ -123,6 +135,7 @@ class World:
     favoured: dict = field(default_factory=dict)
     in_state: dict = field(default_factory=dict)
     free_years: dict = field(default_factory=dict)
+    kpi_unit: dict = field(default_factory=dict)
     headers: dict = field(default_factory=dict)
     seen: Counter = field(default_factory=Counter)
 
@@ -162,6 +175,7 @@ def build_world(persona: str, *, values: bool) -> World:
         users=users,
         kpi_region=dict(Indicator.objects.values_list("pk", "plan__region_id")),
         observations=list(Observation.objects.values_list("pk", flat=True)),
+        value_kpi=dict(Observation.objects.values_list("pk", "indicator_id")),
         plan_keys=list(Plan.objects.values_list("key", flat=True)),
         region_codes=list(Region.objects.values_list("code", flat=True)),
     )
@@ -169,6 +183,7 @@ def build_world(persona: str, *, values: bool) -> World:
         world.favoured[action] = _favoured(world, action)
         world.in_state[action] = list(_in_state(action).values_list("pk", flat=True))
     world.free_years = {kpi: _free_years(kpi) for kpi in world.kpi_region}
+    world.kpi_unit = dict(Indicator.objects.values_list("pk", "unit_id"))
     return world
 
 
@@ -184,14 +199,26 @@ def make_values(users) -> None:
         name_en="R&D investment as a share of GRDP",
         unit_id="pct",
         direction="increase",
-        baseline_year=2022,
+        baseline_year=2021,
         baseline_value=Decimal("5.1"),
         target_year=2027,
         target_value=Decimal("6"),
     )
     busan_rnd = Indicator.objects.get(plan__key="busan-2", key="rnd_to_grdp_pct")
     busan_talent = Indicator.objects.get(plan__key="busan-2", key="se_talent_flow_index")
-    national = Indicator.objects.filter(plan__region__isnull=True).first()
+    # And a national KPI with years to spare: values are entered up to this year only.
+    national = Indicator.objects.create(
+        plan=Plan.objects.get(key="national-6"),
+        key="fuzz_regional_rnd_share",
+        name_ko="지역 R&D 비중",
+        name_en="Regional share of R&D",
+        unit_id="pct",
+        direction="increase",
+        baseline_year=2020,
+        baseline_value=Decimal("40"),
+        target_year=2027,
+        target_value=Decimal("45"),
+    )
 
     def value(indicator, year, amount, by, *, to=None, reviewer_=reviewer):
         observation = services.save_observation(
@@ -215,14 +242,22 @@ def make_values(users) -> None:
     value(daejeon_kpi, 2024, "5.3", daejeon, to="submitted")
     value(daejeon_kpi, 2025, "5.4", daejeon, to="returned")
     value(daejeon_kpi, 2026, "5.5", daejeon, to="approved")
-    value(national, 2024, "9", reviewer, to="submitted", reviewer_=ministry)
-    value(national, 2025, "10", ministry, to="submitted")  # the ministry may not approve it
-    value(national, 2026, "11", ministry)  # 2027 stays free for the ministry to enter
+    value(national, 2024, "41", reviewer, to="submitted", reviewer_=ministry)
+    value(national, 2025, "42", ministry, to="submitted")  # the ministry may not approve it
+    value(national, 2026, "43", ministry)  # 2021–2023 stay free for the ministry to enter
 
 
 # --- Realistic cases -------------------------------------------------------------------------
 
 amounts = st.decimals(min_value=0, max_value=100, places=2).map(str)
+# What the rulebook (indicators/entry.py) accepts for a KPI of each unit: a whole rank out of
+# the 17 regions; shares, indices and others as decimals. Refused values are the negative
+# cases' business, and the unit tests' (tests/indicators/test_entry.py).
+AMOUNTS = {
+    "rank": st.integers(1, 17).map(str),
+    "count": st.integers(0, 17).map(str),
+    "persons": st.integers(0, 10_000).map(str),
+}
 sources = st.sampled_from(["", "https://kosis.kr/statHtml/statHtml.do", "not a web address"])
 notes = st.sampled_from(["", "잠정치 (provisional)"])
 # Hypothesis starts from the first choice: a real comment, then a blank one (refused).
@@ -230,7 +265,9 @@ comments = st.sampled_from(["출처를 확인해 주세요 (check the source)", 
 # The state an action needs, so that the favoured ids can succeed.
 NEEDS = {
     "edit": ["draft", "returned"],
+    "delete": ["draft"],
     "submit": ["draft", "returned"],
+    "withdraw": ["submitted"],
     "approve": ["submitted"],
     "return": ["submitted"],
     "reopen": ["approved"],
@@ -247,7 +284,7 @@ def _favoured(world: World, action: str) -> list:
     values = _in_state(action)
     if world.persona in REGION_OF:
         values = values.filter(indicator__plan__region_id=REGION_OF[world.persona])
-    elif world.persona == "ministry" and action in ("edit", "submit"):
+    elif world.persona == "ministry" and action in ("edit", "delete", "submit", "withdraw"):
         values = values.filter(indicator__plan__region__isnull=True)
     elif world.persona == "ministry" and action in ("approve", "return"):
         values = values.exclude(entered_by=world.user).exclude(submitted_by=world.user)
@@ -255,9 +292,10 @@ def _favoured(world: World, action: str) -> list:
 
 
 def _free_years(kpi: int) -> list:
+    """The years the rulebook lets a value be entered for (up to this year) that have none."""
     indicator = Indicator.objects.select_related("plan").get(pk=kpi)
     taken = set(indicator.observations.values_list("year", flat=True))
-    return [year for year in indicator.entry_years if year not in taken]
+    return [year for year in open_years(indicator) if year not in taken]
 
 
 def _version_of(pk) -> int:
@@ -297,7 +335,7 @@ def realistic(world: World, method: str, path: str):
                 {
                     "indicator": st.just(kpi),
                     "year": years,
-                    "value": amounts,
+                    "value": AMOUNTS.get(world.kpi_unit[kpi], amounts),
                 },
                 optional={"source": sources, "note": notes},
             )
@@ -305,11 +343,18 @@ def realistic(world: World, method: str, path: str):
         return st.tuples(st.just({}), st.just({}), kpis.flatmap(body))
     if (method, path) == ("PATCH", OBSERVATION):
         return _on_a_value(world, "edit", {"value": amounts})
+    if (method, path) == ("DELETE", OBSERVATION):
+        # The version goes in the query (DELETE has no body).
+        return _on_a_value(world, "delete", {}).map(lambda parts: (parts[0], parts[2], None))
     if (method, path) == ("POST", f"{OBSERVATION}return/"):
         return _on_a_value(world, "return", {"comment": comments})
     if (method, path) == ("POST", f"{OBSERVATION}reopen/"):
         return _on_a_value(world, "reopen", {"reason": st.just("정정 발표 (corrected figure)")})
-    if (method, path) in (("POST", f"{OBSERVATION}submit/"), ("POST", f"{OBSERVATION}approve/")):
+    if (method, path) in (
+        ("POST", f"{OBSERVATION}submit/"),
+        ("POST", f"{OBSERVATION}withdraw/"),
+        ("POST", f"{OBSERVATION}approve/"),
+    ):
         return _on_a_value(world, path.split("/")[-2], {})
     if (method, path) == ("GET", OBSERVATION):
         ids = st.sampled_from(world.observations)
@@ -393,17 +438,19 @@ def check_permissions(world: World, case, response) -> None:
             assert may_see(world, item), f"{persona} was shown {item}"
         return
     assert persona != "anonymous", f"an anonymous {method} {path} succeeded"
-    item = response.json()
-    region = world.kpi_region[item["indicator"]]
+    if method == "DELETE":
+        region = world.kpi_region[world.value_kpi[int(case.path_parameters["id"])]]
+    else:
+        region = world.kpi_region[response.json()["indicator"]]
     if path == OBSERVATIONS:
         action = "create"
     elif path == OBSERVATION:
-        action = "edit"
+        action = "delete" if method == "DELETE" else "edit"
     else:
         action = path.removeprefix(OBSERVATION).strip("/")
     if action in ("approve", "return"):
         assert persona == "ministry", f"{persona} may not {action} a value"
-        observation = Observation.objects.get(pk=item["id"])
+        observation = Observation.objects.get(pk=response.json()["id"])
         assert world.user.pk not in (observation.entered_by_id, observation.submitted_by_id), (
             f"the ministry officer may not {action} a value they entered or submitted"
         )

@@ -65,7 +65,7 @@ def world(busan, ministry):
         observation=returned, by=ministry.user, comment="출처를 밝혀 주세요 (source?)"
     )
     services.save_observation(
-        indicator=rnd, year=2027, value="2.1", by=busan.user, note=TRICKY_NOTE
+        indicator=rnd, year=2024, value="2.1", by=busan.user, note=TRICKY_NOTE
     )
     services.revise_target(
         indicator=rnd,
@@ -207,7 +207,7 @@ def test_the_restored_history_keeps_who_when_and_why(world, tmp_path, busan, min
     ]
     returned = Observation.objects.using("restore").get(pk=world["returned"].pk)
     assert returned.review_comment == "출처를 밝혀 주세요 (source?)"
-    draft = Observation.objects.using("restore").get(indicator=world["rnd"], year=2027)
+    draft = Observation.objects.using("restore").get(indicator=world["rnd"], year=2024)
     assert draft.note == TRICKY_NOTE
     revision = Indicator.history.using("restore").filter(id=world["rnd"].pk).first()
     assert revision.history_change_reason == "2025년 시행계획에서 상향"

@@ -8,6 +8,7 @@ import openpyxl
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.messages import get_messages
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
@@ -315,7 +316,14 @@ def test_a_row_check_survives_its_json_round_trip():
 BAD_ROWS = [
     ([["busan-2", "no_such_kpi", "2025", "3"]], "Unknown KPI “busan-2 / no_such_kpi”"),
     ([["busan-2", "rnd_to_grdp_pct", "2025", "abc"]], "“abc” is not a number."),
-    ([["busan-2", "rnd_to_grdp_pct", "2030", "2.1"]], "Year 2030 is outside the plan (2022–2027)"),
+    (
+        [["busan-2", "rnd_to_grdp_pct", "2030", "2.1"]],
+        "2030 is outside this KPI's years (2022–2027)",
+    ),
+    ([["busan-2", "rnd_to_grdp_pct", "2027", "2.1"]], "2027 has not come yet"),
+    ([["busan-2", "rnd_to_grdp_pct", "2025", "2,05"]], "“2,05” is ambiguous"),
+    ([["busan-2", "rnd_to_grdp_pct", "2025", "-1"]], "A percentage must be between 0 and 100."),
+    ([["busan-2", "rcostii_rank", "2024", "0"]], "A rank must be a whole number from 1 to 17."),
     ([["busan-2", "rnd_to_grdp_pct", "2025.5", "2.1"]], "The year “2025.5” is not a whole number"),
     ([["busan-2", "rcostii_rank", "2024", "2.5"]], "A rank must be a whole number from 1 to 17."),
     ([["busan-2", "rcostii_rank", "2024", "18"]], "A rank must be a whole number from 1 to 17."),
@@ -380,7 +388,7 @@ def test_a_row_can_have_several_problems_and_all_are_listed(busan):
         user=busan.user,
     )
     assert len(check.problems) == 3
-    assert "Year 2031 is outside the plan (2022–2027)." in check.problems
+    assert "2031 is outside this KPI's years (2022–2027)." in check.problems
     assert "“x” is not a number." in check.problems
 
 
@@ -450,17 +458,32 @@ def test_an_unchanged_approved_value_is_not_a_problem(busan):
     assert (check.action, check.problems, check.version) == ("unchanged", [], 1)
 
 
-def test_an_out_of_bounds_value_with_a_note_is_only_a_warning_and_can_be_saved(busan):
+def test_a_value_that_needs_a_note_is_a_warning_and_is_saved_as_a_draft(busan):
     content = csv_bytes(
-        [["busan-2", "rnd_to_grdp_pct", "2024", "120", "", "Includes a one-off national grant"]]
+        [
+            ["busan-2", "rnd_to_grdp_pct", "2024", "23", "", "Includes a one-off national grant"],
+            ["busan-2", "se_talent_flow_index", "2024", "26", "", ""],
+        ]
     )
     batch = uploaded_batch(busan, "warn.csv", content)
     assert batch.problem_count == 0
     text = page(busan, preview_url(batch))
-    assert "A percentage must be between 0 and 100. Kept because the row has a note." in text
+    assert text.count("more than five times this KPI's baseline and target") == 2
     assert 'id="confirm-import"' in text
     assert busan.post(preview_url(batch))["Location"] == "/en/workspace/?year=2024"
-    assert Observation.objects.get(indicator=kpi("rnd_to_grdp_pct"), year=2024).value == 120
+    noted = Observation.objects.get(indicator=kpi("rnd_to_grdp_pct"), year=2024)
+    assert (noted.value, noted.status) == (23, WorkflowStatus.DRAFT)
+    # Without a note it is saved too, but cannot be submitted until it has one.
+    unnoted = Observation.objects.get(indicator=kpi("se_talent_flow_index"), year=2024)
+    with pytest.raises(ValidationError, match="needs a note"):
+        services.submit_observation(observation=unnoted, by=busan.user)
+
+
+def test_a_percentage_out_of_range_is_refused_even_with_a_note(busan):
+    content = csv_bytes([["busan-2", "rnd_to_grdp_pct", "2024", "120", "", "one-off grant"]])
+    batch = uploaded_batch(busan, "bad.csv", content)
+    assert batch.problem_count == 1
+    assert "A percentage must be between 0 and 100." in page(busan, preview_url(batch))
 
 
 def test_user_supplied_text_is_escaped_in_the_preview(busan):
@@ -658,7 +681,9 @@ def test_checking_rows_takes_the_same_number_of_queries_for_10_or_200_rows(busan
             checked = checks.check_rows(rows=_rows(n), user=user)
         assert len(checked) == n
         counts.append(len(context.captured_queries))
-    assert counts[0] == counts[1] <= 3
+    # The user's role, the KPIs, their values (the rulebook's history comes from them) and
+    # the number of regions a rank is out of.
+    assert counts[0] == counts[1] <= 4
 
 
 def test_creating_an_import_reports_its_progress(busan, monkeypatch):

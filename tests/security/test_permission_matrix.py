@@ -96,11 +96,13 @@ GET = {
     "logout":                      (405,      405,        405,     405,        405),  # POST only
     # ---- signed-in pages; the superuser has no role, so no workspace and no review queue
     "workspace":                   (LOGIN,    Sees(),     200,     200,        403),
+    # One value's form: only those who enter the KPI's values (others: no such page).
+    "value_form":                  (LOGIN,    Sees(),     404,     404,        403),
     "import_upload":               (LOGIN,    200,        200,     200,        403),
     "import_preview":              (LOGIN,    200,        404,     404,        404),  # uploader
     "import_template":             (LOGIN,    200,        200,     200,        403),
     "review_queue":                (LOGIN,    403,        403,     Sees(),     403),
-    # The workflow follows roles, not the superuser flag (indicators.permissions.may).
+    # The workflow follows roles, not the superuser flag (regions.access.scope_of).
     "review_board":                (LOGIN,    403,        403,     200,        403),
     "observation_reopen":          (LOGIN,    405,        405,     405,        405),  # POST only
     "revise_target":               (LOGIN,    405,        405,     405,        405),  # POST only
@@ -126,6 +128,8 @@ GET = {
     "observation-detail.<format>": (404,      Sees(),     404,     Sees(),     404),
     "observation-submit":          (405,      405,        405,     405,        405),  # POST only
     "observation-submit.<format>": (405,      405,        405,     405,        405),
+    "observation-withdraw":        (405,      405,        405,     405,        405),
+    "observation-withdraw.<format>": (405,    405,        405,     405,        405),
     "observation-approve":         (405,      405,        405,     405,        405),
     "observation-approve.<format>": (405,     405,        405,     405,        405),
     "observation-return-":         (405,      405,        405,     405,        405),
@@ -168,9 +172,9 @@ ADMIN_GET = {
 
 # Ministry officers (the "ministry officers" group): they see every model of these apps and
 # add and change the plan registry's; values, targets, accounts and deleting stay out of reach.
-MINISTRY_SEES = {"regions", "plans", "indicators"}
+MINISTRY_SEES = {"regions", "plans", "indicators", "imports", "reports"}
 MINISTRY_EDITS = {
-    "plans.plan", "plans.direction", "plans.strategy", "plans.task", "plans.budget",
+    "plans.plan", "plans.basicdirection", "plans.strategy", "plans.task", "plans.budget",
     "regions.agency",
 }
 
@@ -217,11 +221,11 @@ UNSUPPORTED = {
     "logout":                      (NOT_POST, EVERYONE_405),
     "observation-list":            (NOT_POST, TOKEN_405),
     "observation-list.<format>":   (NOT_POST, TOKEN_405),
-    "observation-detail":          (("POST", "PUT", "DELETE"), TOKEN_405),
-    "observation-detail.<format>": (("POST", "PUT", "DELETE"), TOKEN_405),
+    "observation-detail":          (("POST", "PUT"), TOKEN_405),
+    "observation-detail.<format>": (("POST", "PUT"), TOKEN_405),
     **{
         f"observation-{action}{suffix}": (NOT_POST, TOKEN_405)
-        for action in ("submit", "approve", "return-", "reopen")
+        for action in ("submit", "withdraw", "approve", "return-", "reopen")
         for suffix in ("", ".<format>")
     },
     "^api/":                       (READ_ONLY, (404, 404, 404, 404, 404)),
@@ -278,6 +282,20 @@ WRITES = {
     "workspace-submit": Write(
         "workspace", "POST", lambda w: _grid(w, "2.11", f"submit:{w.rnd.pk}"),
         (LOGIN,   W(302),   200,     200,     403)),
+    # One value's form: Busan edits, deletes its draft and withdraws its submission; for
+    # anyone else the value has no form (404), and the role-less superuser has no workspace.
+    "value-form-save": Write(
+        "value_form", "POST",
+        lambda w: {"action": "save", "value": "2.12", "version": str(w.draft.version)},
+        (LOGIN,   W(302),   404,     404,     403)),
+    "value-form-delete": Write(
+        "value_form", "POST", lambda w: {"action": "delete", "version": str(w.draft.version)},
+        (LOGIN,   W(302),   404,     404,     403)),
+    "value-form-withdraw": Write(
+        "value_form", "POST",
+        lambda w: {"action": "withdraw", "version": str(w.submitted.version)},
+        (LOGIN,   W(302),   404,     404,     403),
+        args=lambda w: {"indicator_id": w.submitted.indicator_id, "year": 2024}),
     # An upload only stores a batch (checked row by row: another region's rows are problems,
     # see test_an_upload_of_busans_rows_is_busans_alone); confirming writes, by its uploader.
     "import-upload": Write(
@@ -342,6 +360,16 @@ WRITES = {
     "api-submit": Write(
         "observation-submit", "POST", _version("draft"),
         (401,     W(200),   404,     403,     404)),
+    # Deleting: a draft only, by those who enter its values; another region sees no draft.
+    "api-delete-draft": Write(
+        "observation-detail", "DELETE", lambda w: {},
+        (401,     W(204),   404,     403,     404)),
+    "api-delete-approved": Write(
+        "observation-detail", "DELETE", lambda w: {},
+        (401,     409,      403,     403,     403), args=lambda w: {"pk": w.approved.pk}),
+    "api-withdraw": Write(
+        "observation-withdraw", "POST", _version("submitted"),
+        (401,     W(200),   404,     403,     404)),
     "api-approve": Write(
         "observation-approve", "POST", _version("submitted"),
         (401,     403,      404,     W(200),  404)),
@@ -360,6 +388,8 @@ for _id in (
     "api-create",
     "api-patch-draft",
     "api-submit",
+    "api-delete-draft",
+    "api-withdraw",
     "api-approve",
     "api-return",
     "api-reopen",

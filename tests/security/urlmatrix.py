@@ -207,6 +207,7 @@ PATH_ARGS = {
     "chart_embed": lambda w: ({"kind": "kpi"}, "?plan=busan-2&kpi=rnd_to_grdp_pct"),
     "chart_csv": lambda w: ({"kind": "kpi"}, "?plan=busan-2&kpi=rnd_to_grdp_pct"),
     "workspace": lambda w: ({}, "?year=2025"),
+    "value_form": lambda w: ({"indicator_id": w.rnd.pk, "year": 2025}, ""),  # the draft
     "import_preview": lambda w: ({"batch_id": w.batch.pk}, ""),
     "import_template": lambda w: ({"fmt": "xlsx"}, "?plan=busan-2"),
     "observation_reopen": lambda w: ({"pk": w.approved.pk}, ""),
@@ -219,6 +220,7 @@ PATH_ARGS = {
     "observation-list": lambda w: ({}, "?plan=busan-2&page_size=1000"),
     "observation-detail": lambda w: ({"pk": w.draft.pk}, ""),
     "observation-submit": lambda w: ({"pk": w.draft.pk}, ""),
+    "observation-withdraw": lambda w: ({"pk": w.submitted.pk}, ""),
     "observation-approve": lambda w: ({"pk": w.submitted.pk}, ""),
     "observation-return-": lambda w: ({"pk": w.submitted.pk}, ""),
     "observation-reopen": lambda w: ({"pk": w.approved.pk}, ""),
