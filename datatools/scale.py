@@ -14,6 +14,9 @@ planned and an actual budget for every year. Every 시·도 also gets a syntheti
 numbers 1..17, percentages 0..100 with 2 decimals). All values are approved except the last
 year's, which are a mix of draft, submitted and approved, as in a reporting season.
 
+What the plans hold and how their values are drawn is in datatools/scale_templates.py; this
+module checks the database and writes them.
+
 The data are reproducible: one ``random.Random(seed)`` drives every choice, so the same options
 give the same rows. Rows and their history rows (the app shows history) are written with
 ``bulk_create`` in batches, all in one transaction, so a failure leaves nothing behind.
@@ -21,22 +24,34 @@ give the same rows. Rows and their history rows (the app shows history) are writ
 
 from __future__ import annotations
 
-import json
+import datetime
 import math
 import random
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from pathlib import Path
 
-from django.conf import settings
 from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from core.cache import public_data_changed
-from indicators.models import Direction, Indicator, Observation, SeriesValue, Unit, WorkflowStatus
+from datatools.scale_templates import (
+    DECIMALS,
+    KPI_TEMPLATES,
+    MUNICIPALITIES_GEOJSON,
+    STRATEGIES,
+    Municipality,
+    kpi_names,
+    kpi_target,
+    kpi_values,
+    ranking,
+    read_municipalities,
+    spread_over_regions,
+)
+from indicators.models import Indicator, Observation, SeriesValue, Unit, WorkflowStatus
 from plans.models import Basis, Budget, Level, Plan, Strategy, Task
 from regions.models import Region
 
@@ -45,7 +60,6 @@ REGION_PREFIX = "scale-"
 MUNICIPALITY_PREFIX = "muni-"
 SYNTHETIC = Q(key__startswith=REGION_PREFIX) | Q(key__startswith=MUNICIPALITY_PREFIX)
 SERIES = "scale_rank"
-MUNICIPALITIES_GEOJSON = Path(settings.SEED_DIR) / "maps" / "korea-municipalities-2018.geojson"
 BATCH_SIZE = 5000
 CHANGE_REASON = "synthetic scale data"
 NOTE_EN = (
@@ -53,7 +67,6 @@ NOTE_EN = (
     "not a real plan, and its values are invented."
 )
 BASELINE_OFFSET = 5  # baseline year = first year + 5 (less when there are few years)
-RANKED_REGIONS = 17
 # The last year's values are mid-review: most approved, some submitted, a few still drafts.
 LAST_YEAR_STATUSES = (
     [WorkflowStatus.APPROVED, WorkflowStatus.SUBMITTED, WorkflowStatus.DRAFT],
@@ -93,6 +106,8 @@ class ScaleSize:
 
 @dataclass
 class ScaleReport:
+    """What a run deleted and wrote, by kind of row, and the years of its values."""
+
     created: Counter = field(default_factory=Counter)
     deleted: Counter = field(default_factory=Counter)
     first_year: int = 0
@@ -104,254 +119,297 @@ class ScaleReport:
         return lines
 
 
-@dataclass(frozen=True)
-class Municipality:
-    code: str  # 5-digit KOSTAT code, the feature id
-    region_code: str
-    name_ko: str
-    name_en: str
+@dataclass
+class _Run:
+    """One call of generate_scale_data: its random numbers, clock, size, years and report."""
+
+    rng: random.Random
+    now: datetime.datetime
+    size: ScaleSize
+    first_year: int
+    last_year: int
+    report: ScaleReport
+
+    @property
+    def baseline_index(self) -> int:
+        return min(BASELINE_OFFSET, self.size.years - 2)
 
 
-@dataclass(frozen=True)
-class KpiTemplate:
-    slug: str
-    name_ko: str
-    name_en: str
-    unit: str
-    direction: str = Direction.INCREASE
-    low: float = 0  # range of a 시·도's first value (ranks ignore it: always 1..17)
-    high: float = 0
+@transaction.atomic
+def generate_scale_data(
+    *,
+    size: ScaleSize = ScaleSize(),
+    seed: int = 1,
+    last_year: int | None = None,
+    replace: bool = False,
+    geojson: Path = MUNICIPALITIES_GEOJSON,
+) -> ScaleReport:
+    """Write the synthetic plans of `size` (replacing earlier ones if `replace`), or raise."""
+    last_year = last_year if last_year is not None else timezone.localdate().year - 1
+    first_year = last_year - size.years + 1
+    national, national_tasks, regions, units = _check_seed()
+    municipalities = _municipalities(geojson, regions)
+    _check_size(size, regions, municipalities)
+    report = ScaleReport(first_year=first_year, last_year=last_year)
+    _clear_earlier(report, replace=replace)
+
+    # The steps draw from one generator in this order; reordering them changes every value.
+    run = _Run(
+        rng=random.Random(seed),
+        now=timezone.now(),
+        size=size,
+        first_year=first_year,
+        last_year=last_year,
+        report=report,
+    )
+    specs = _plan_specs(run, regions, municipalities)
+    plans = _write_plans(run, specs, national)
+    tasks = _write_tasks(run, plans, national_tasks)
+    indicators, values = _write_indicators(run, plans, specs, tasks, units)
+    _write_observations(run, indicators, values)
+    _write_budgets(run, plans, specs)
+    _write_ranking(run, regions)
+    public_data_changed()
+    return report
 
 
-INC, DEC = Direction.INCREASE, Direction.DECREASE
-# A common KPI framework, as a ministry would set for every region: 2 ranks, 5 percentages,
-# 3 indices, 5 counts, 3 head counts, 3 amounts in 억원.
-KPI_TEMPLATES = [
-    KpiTemplate(
-        "innovation-rank", "지역과학기술혁신역량 순위", "S&T innovation capacity rank", "rank", DEC
-    ),
-    KpiTemplate(
-        "rnd-grdp", "GRDP 대비 연구개발비 비중", "R&D spending as % of GRDP", "pct", INC, 0.5, 6
-    ),
-    KpiTemplate("patents", "특허 등록 건수", "Patents granted", "count", INC, 50, 3000),
-    KpiTemplate(
-        "local-rnd",
-        "지방비 연구개발 투자",
-        "Local-government R&D investment",
-        "krw_100m",
-        INC,
-        100,
-        3000,
-    ),
-    KpiTemplate("researchers", "연구개발 인력", "R&D personnel", "persons", INC, 1000, 40000),
-    KpiTemplate(
-        "sme-labs",
-        "기업부설연구소 보유 중소기업 비율",
-        "SMEs with an in-house lab",
-        "pct",
-        INC,
-        5,
-        30,
-    ),
-    KpiTemplate(
-        "innovation-index", "지역 혁신지수", "Regional innovation index", "index", INC, 60, 120
-    ),
-    KpiTemplate("tech-transfers", "기술이전 건수", "Technology transfers", "count", INC, 20, 800),
-    KpiTemplate(
-        "national-rnd",
-        "국가 연구개발사업 수주액",
-        "National R&D funding won",
-        "krw_100m",
-        INC,
-        500,
-        20000,
-    ),
-    KpiTemplate(
-        "graduates-staying",
-        "이공계 졸업생 지역 정착률",
-        "S&T graduates staying in the region",
-        "pct",
-        INC,
-        20,
-        70,
-    ),
-    KpiTemplate("startups", "기술창업 기업 수", "Technology start-ups", "count", INC, 30, 1500),
-    KpiTemplate("st-jobs", "과학기술 일자리 창출", "S&T jobs created", "persons", INC, 100, 5000),
-    KpiTemplate("rnd-rank", "연구개발 투자 순위", "R&D investment rank", "rank", DEC),
-    KpiTemplate(
-        "youth-outflow",
-        "청년 과학기술인력 순유출률",
-        "Net outflow of young S&T workers",
-        "pct",
-        DEC,
-        1,
-        15,
-    ),
-    KpiTemplate(
-        "cooperation-index",
-        "산학협력 활성화 지수",
-        "University–industry cooperation index",
-        "index",
-        INC,
-        40,
-        100,
-    ),
-    KpiTemplate("royalties", "기술료 수입", "Technology royalty income", "krw_100m", INC, 5, 300),
-    KpiTemplate("papers", "SCI 논문 수", "SCI papers", "count", INC, 100, 8000),
-    KpiTemplate(
-        "science-culture",
-        "과학문화 프로그램 참여자",
-        "Science culture participants",
-        "persons",
-        INC,
-        5000,
-        200000,
-    ),
-    KpiTemplate(
-        "shared-equipment",
-        "연구장비 공동활용률",
-        "Shared use of research equipment",
-        "pct",
-        INC,
-        10,
-        60,
-    ),
-    KpiTemplate("spinoffs", "연구소기업 수", "Research-institute spin-offs", "count", INC, 2, 80),
-    KpiTemplate(
-        "digital-index", "디지털 전환 지수", "Digital transformation index", "index", INC, 30, 90
-    ),
-]
-# Plans with more KPIs than templates repeat them by sector.
-SECTORS = [
-    ("", ""),
-    ("바이오", "bio"),
-    ("에너지", "energy"),
-    ("디지털", "digital"),
-    ("소재·부품", "materials"),
-    ("모빌리티", "mobility"),
-    ("해양", "marine"),
-    ("우주항공", "aerospace"),
-]
-DECIMALS = {"rank": 0, "pct": 2, "index": 2, "count": 0, "persons": 0, "krw_100m": 0}
-STRATEGIES = [
-    (
-        ("연구개발 역량 강화", "Stronger R&D capacity"),
-        [
-            ("지역 연구개발 투자 확대", "More regional R&D investment"),
-            ("전략기술 연구거점 육성", "Research hubs for strategic technologies"),
-            ("연구성과 사업화 촉진", "Faster commercialisation of research"),
-        ],
-    ),
-    (
-        ("지역 혁신생태계 조성", "A regional innovation ecosystem"),
-        [
-            ("산학연 협력 플랫폼 구축", "A university–industry–institute platform"),
-            ("기술창업 지원 강화", "More support for technology start-ups"),
-            ("지역 과학기술 거버넌스 정비", "Better regional S&T governance"),
-        ],
-    ),
-    (
-        ("과학기술 인재 양성", "S&T talent"),
-        [
-            ("지역 맞춤형 인재 양성", "Talent trained for regional needs"),
-            ("청년 연구자 정착 지원", "Help young researchers settle"),
-            ("과학문화 확산", "Wider science culture"),
-        ],
-    ),
-]
-
-
-# --------------------------------------------------------------------------- reading
-
-
-def read_municipalities(path: Path = MUNICIPALITIES_GEOJSON) -> list[Municipality]:
-    """The 시·군·구 of the boundary file, in file order (names and codes as the file has them)."""
-    document = json.loads(Path(path).read_text(encoding="utf-8"))
-    return [
-        Municipality(
-            code=str(feature["id"]),
-            region_code=feature["properties"]["region_code"],
-            name_ko=feature["properties"]["name_ko_2018"],
-            name_en=feature["properties"]["name_en_2018"],
+def _municipalities(geojson: Path, regions: list[Region]) -> list[Municipality]:
+    """The boundary file's 시·군·구, taking each 시·도 in turn."""
+    municipalities = read_municipalities(geojson)
+    unknown = sorted({m.region_code for m in municipalities} - {r.code for r in regions})
+    if unknown:
+        raise ScaleError(
+            f"{Path(geojson).name} names 시·도 {', '.join(unknown)}, which are not in the "
+            "database; load the seed first."
         )
-        for feature in document["features"]
-    ]
+    return spread_over_regions(municipalities, [r.code for r in regions])
 
 
-def _spread(municipalities: list[Municipality], region_order: list[str]) -> list[Municipality]:
-    """Take one 시·군·구 of each 시·도 in turn, so a small run still spans many 시·도."""
-    by_region: dict[str, list[Municipality]] = {}
-    for municipality in municipalities:
-        by_region.setdefault(municipality.region_code, []).append(municipality)
-    queues = [by_region[code] for code in region_order if code in by_region]
-    spread = []
-    for depth in range(max((len(q) for q in queues), default=0)):
-        spread += [queue[depth] for queue in queues if depth < len(queue)]
-    return spread
+def _clear_earlier(report: ScaleReport, *, replace: bool) -> None:
+    if (
+        Plan.objects.filter(SYNTHETIC).exists()
+        or SeriesValue.objects.filter(series=SERIES).exists()
+    ):
+        if not replace:
+            count = Plan.objects.filter(SYNTHETIC).count()
+            raise ScaleError(
+                f"Synthetic data already exist ({count} plans with keys "
+                f"{REGION_PREFIX}… / {MUNICIPALITY_PREFIX}…); nothing was written. "
+                "Run again with --replace to delete them first."
+            )
+        report.deleted = delete_scale_data()
 
 
-# --------------------------------------------------------------------------- values
-
-
-def _quantize(value: float, decimals: int) -> Decimal:
-    return Decimal(repr(value)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
-
-
-def _kpi_values(rng: random.Random, template: KpiTemplate, years: int, scale: float) -> list:
-    """One value per year: a trend with noise, inside the unit's range."""
-    decimals = DECIMALS[template.unit]
-    if template.unit == "rank":
-        # Negative drift is climbing the ranking; a region may also slip.
-        level, drift = rng.uniform(1, RANKED_REGIONS), rng.uniform(-0.35, 0.15)
-        return [
-            Decimal(min(RANKED_REGIONS, max(1, round(level + drift * k + rng.gauss(0, 0.8)))))
-            for k in range(years)
-        ]
-    if template.unit == "pct":
-        spread = template.high - template.low
-        start = rng.uniform(template.low, template.high)
-        change = rng.uniform(-0.3, 1.0) * spread * (-1 if template.direction == DEC else 1)
-        slope = change / max(1, years - 1)
-        return [
-            _quantize(min(100.0, max(0.0, start + slope * k + rng.gauss(0, 0.03 * spread))), 2)
-            for k in range(years)
-        ]
-    # Levels (counts, head counts, 억원, indices) grow by a yearly rate, with noise.
-    index = template.unit == "index"
-    start = rng.uniform(template.low, template.high) * (1 if index else scale)
-    rate = rng.uniform(-0.005, 0.03) if index else rng.uniform(-0.01, 0.07)
+def _plan_specs(run: _Run, regions: list[Region], municipalities: list[Municipality]) -> list:
+    """Key, region, names and scale of every plan: the 시·도 first, then the 시·군·구."""
+    by_code = {r.code: r for r in regions}
     return [
-        _quantize(max(0.0, start * (1 + rate) ** k * (1 + rng.gauss(0, 0.04))), decimals)
-        for k in range(years)
+        {
+            "key": f"{REGION_PREFIX}{region.code}",
+            "region": region,
+            "name_ko": f"{region.name_ko} 과학기술진흥계획 (합성)",
+            "name_en": f"{region.short_en} S&T plan (synthetic)",
+            "scale": 1.0,
+        }
+        for region in regions[: run.size.regions]
+    ] + [
+        {
+            "key": f"{MUNICIPALITY_PREFIX}{m.code}",
+            "region": by_code[m.region_code],
+            "name_ko": f"{by_code[m.region_code].name_ko} {m.name_ko} 과학기술진흥계획 (합성)",
+            "name_en": f"{m.name_en} S&T plan (synthetic)",
+            # A 시·군·구 counts people, firms and money on a smaller scale than its 시·도.
+            "scale": run.rng.uniform(0.03, 0.2),
+        }
+        for m in municipalities[: run.size.municipalities]
     ]
 
 
-def _target(rng: random.Random, template: KpiTemplate, baseline: Decimal) -> Decimal:
-    decimals = DECIMALS[template.unit]
-    if template.unit == "rank":
-        return Decimal(max(1, int(baseline) - rng.randint(1, 4)))
-    if template.unit == "pct":
-        step = rng.uniform(0.05, 0.3) * (template.high - template.low)
-        if template.direction == DEC:
-            return _quantize(max(0.0, float(baseline) - step), 2)
-        return _quantize(min(100.0, float(baseline) + step), 2)
-    goal = _quantize(float(baseline) * rng.uniform(1.15, 1.6), decimals)
-    return max(goal, baseline + 1)
+def _write_plans(run: _Run, specs: list[dict], national: Plan) -> list[Plan]:
+    plans = [
+        Plan(
+            key=spec["key"],
+            level=Level.REGIONAL,
+            region=spec["region"],
+            implements=national,
+            name_ko=spec["name_ko"],
+            name_en=spec["name_en"],
+            vision_ko="과학기술로 여는 지역의 미래 (합성 데이터)",
+            vision_en="A regional future built on S&T (synthetic data)",
+            start_year=run.first_year + run.baseline_index + 1,
+            end_year=run.last_year,
+            provisional=True,
+            editorial_alignment=True,
+            note_en=NOTE_EN,
+        )
+        for spec in specs
+    ]
+    _create(Plan, plans, now=run.now)
+    run.report.created["plan"] = len(plans)
+    return plans
 
 
-def _ranking(rng: random.Random, codes: list[str], years: int) -> list[dict[str, int]]:
-    """Yearly ranks (1 = best) of the 시·도, from scores that drift a little each year."""
-    scores = {code: rng.gauss(0, 1) for code in codes}
-    ranking = []
-    for _ in range(years):
-        for code in codes:
-            scores[code] += rng.gauss(0, 0.3)
-        order = sorted(codes, key=lambda code: -scores[code])
-        ranking.append({code: place for place, code in enumerate(order, start=1)})
-    return ranking
+def _write_tasks(run: _Run, plans: list[Plan], national_tasks: list[Task]) -> list[Task]:
+    """The plans' strategies and tasks, each task aligned with one national task in turn."""
+    strategies, tasks = [], []
+    for plan in plans:
+        for number, ((name_ko, name_en), _tasks) in enumerate(STRATEGIES, start=1):
+            strategies.append(
+                Strategy(
+                    plan=plan, number=number, name_ko=name_ko, name_en=name_en, provisional=True
+                )
+            )
+    _create(Strategy, strategies, now=run.now)
+    for strategy in strategies:
+        for number, (name_ko, name_en) in enumerate(STRATEGIES[strategy.number - 1][1], start=1):
+            tasks.append(
+                Task(
+                    strategy=strategy,
+                    number=number,
+                    name_ko=name_ko,
+                    name_en=name_en,
+                    provisional=True,
+                )
+            )
+    task_history = _create(Task, tasks, now=run.now)
+    through = Task.aligns_with.through
+    links = [
+        through(from_task=task, to_task=national_tasks[i % len(national_tasks)])
+        for i, task in enumerate(tasks)
+    ]
+    through.objects.bulk_create(links, batch_size=BATCH_SIZE)
+    # What simple_history records when aligns_with changes: the links as of each history row.
+    Task.history.model.aligns_with.model.objects.bulk_create(
+        [
+            Task.history.model.aligns_with.model(
+                history=record,
+                id=link.pk,
+                from_task_id=link.from_task_id,
+                to_task_id=link.to_task_id,
+            )
+            for record, link in zip(task_history, links, strict=True)
+        ],
+        batch_size=BATCH_SIZE,
+    )
+    run.report.created["strategy"] = len(strategies)
+    run.report.created["task"] = len(tasks)
+    return tasks
 
 
-# --------------------------------------------------------------------------- writing
+def _write_indicators(
+    run: _Run, plans: list[Plan], specs: list[dict], tasks: list[Task], units: dict
+) -> tuple[list[Indicator], list[list[Decimal]]]:
+    """The KPIs of every plan, spread over its tasks, and the values drawn for each."""
+    tasks_of = {}
+    for task in tasks:
+        tasks_of.setdefault(task.strategy.plan_id, []).append(task)
+    indicators, values = [], []
+    for plan, spec in zip(plans, specs, strict=True):
+        plan_tasks = tasks_of[plan.pk]
+        for i in range(run.size.kpis):
+            template = KPI_TEMPLATES[i % len(KPI_TEMPLATES)]
+            series = kpi_values(run.rng, template, run.size.years, spec["scale"])
+            baseline = series[run.baseline_index]
+            name_ko, name_en = kpi_names(template, i // len(KPI_TEMPLATES))
+            indicators.append(
+                Indicator(
+                    plan=plan,
+                    task=plan_tasks[i % len(plan_tasks)],
+                    key=f"k{i + 1:03d}-{template.slug}",
+                    name_ko=name_ko,
+                    name_en=name_en,
+                    unit=units[template.unit],
+                    direction=template.direction,
+                    baseline_year=run.first_year + run.baseline_index,
+                    baseline_value=baseline,
+                    target_year=run.last_year,
+                    target_value=kpi_target(run.rng, template, baseline),
+                    provisional=True,
+                    note_en=NOTE_EN,
+                )
+            )
+            values.append(series)
+    for batch in _batches(indicators):
+        _create(Indicator, batch, now=run.now)
+    run.report.created["indicator"] = len(indicators)
+    return indicators, values
+
+
+def _write_observations(run: _Run, indicators: list[Indicator], values: list) -> None:
+    for batch in _batches(_observations(run, indicators, values)):
+        _create(Observation, batch, now=run.now)
+        run.report.created["observation"] += len(batch)
+
+
+def _observations(run: _Run, indicators: list[Indicator], values: list) -> Iterator[Observation]:
+    """Every KPI's value of every year; the last year's are mid-review (LAST_YEAR_STATUSES)."""
+    now = run.now
+    for indicator, series in zip(indicators, values, strict=True):
+        for k, value in enumerate(series):
+            year = run.first_year + k
+            status = (
+                run.rng.choices(*LAST_YEAR_STATUSES)[0]
+                if year == run.last_year
+                else WorkflowStatus.APPROVED
+            )
+            yield Observation(
+                indicator=indicator,
+                year=year,
+                value=value,
+                status=status,
+                entered_at=now,
+                submitted_at=now if status != WorkflowStatus.DRAFT else None,
+                reviewed_at=now if status == WorkflowStatus.APPROVED else None,
+            )
+
+
+def _write_budgets(run: _Run, plans: list[Plan], specs: list[dict]) -> None:
+    budgets = []
+    for plan, spec in zip(plans, specs, strict=True):
+        budgets += _budgets(run.rng, plan, spec["scale"], run.first_year, run.size.years)
+    for batch in _batches(budgets):
+        _create(Budget, batch, now=run.now)
+    run.report.created["budget"] = len(budgets)
+
+
+def _write_ranking(run: _Run, regions: list[Region]) -> None:
+    """The synthetic ranking series: every 시·도's place in every year."""
+    by_code = {r.code: r for r in regions}
+    codes = [r.code for r in regions]
+    series_values = [
+        SeriesValue(
+            series=SERIES, region=by_code[code], year=run.first_year + k, value=Decimal(place)
+        )
+        for k, places in enumerate(ranking(run.rng, codes, run.size.years))
+        for code, place in places.items()
+    ]
+    SeriesValue.objects.bulk_create(series_values, batch_size=BATCH_SIZE)
+    run.report.created["series value"] = len(series_values)
+
+
+def _budgets(rng: random.Random, plan: Plan, scale: float, first_year: int, years: int) -> list:
+    """A planned and an actual budget (억원) for every year, split central/local/private."""
+    start = rng.uniform(300, 3000) * scale
+    growth = rng.uniform(0.02, 0.08)
+    central, local = rng.uniform(0.4, 0.6), rng.uniform(0.2, 0.3)
+    private = rng.uniform(0.5, 1.0) * (1 - central - local)  # the rest stays unallocated
+    budgets = []
+    for k in range(years):
+        planned = max(1, round(start * (1 + growth) ** k * (1 + rng.gauss(0, 0.05))))
+        actual = max(1, round(planned * rng.uniform(0.85, 1.03)))
+        for basis, total in ((Basis.PLAN, planned), (Basis.ACTUAL, actual)):
+            budgets.append(
+                Budget(
+                    plan=plan,
+                    year=first_year + k,
+                    basis=basis,
+                    total=total,
+                    central=math.floor(total * central),
+                    local=math.floor(total * local),
+                    private=math.floor(total * private),
+                )
+            )
+    return budgets
 
 
 def _create(model: type[models.Model], objs: list, *, now) -> list:
@@ -426,208 +484,6 @@ def delete_scale_data() -> Counter:
     return deleted
 
 
-@transaction.atomic
-def generate_scale_data(
-    *,
-    size: ScaleSize = ScaleSize(),
-    seed: int = 1,
-    last_year: int | None = None,
-    replace: bool = False,
-    geojson: Path = MUNICIPALITIES_GEOJSON,
-) -> ScaleReport:
-    """Write the synthetic plans of `size` (replacing earlier ones if `replace`), or raise."""
-    last_year = last_year if last_year is not None else timezone.localdate().year - 1
-    first_year = last_year - size.years + 1
-    national, national_tasks, regions, units = _check_seed()
-    municipalities = read_municipalities(geojson)
-    unknown = sorted({m.region_code for m in municipalities} - {r.code for r in regions})
-    if unknown:
-        raise ScaleError(
-            f"{Path(geojson).name} names 시·도 {', '.join(unknown)}, which are not in the "
-            "database; load the seed first."
-        )
-    municipalities = _spread(municipalities, [r.code for r in regions])
-    _check_size(size, regions, municipalities)
-
-    report = ScaleReport(first_year=first_year, last_year=last_year)
-    if (
-        Plan.objects.filter(SYNTHETIC).exists()
-        or SeriesValue.objects.filter(series=SERIES).exists()
-    ):
-        if not replace:
-            count = Plan.objects.filter(SYNTHETIC).count()
-            raise ScaleError(
-                f"Synthetic data already exist ({count} plans with keys "
-                f"{REGION_PREFIX}… / {MUNICIPALITY_PREFIX}…); nothing was written. "
-                "Run again with --replace to delete them first."
-            )
-        report.deleted = delete_scale_data()
-
-    rng = random.Random(seed)
-    now = timezone.now()
-    by_code = {r.code: r for r in regions}
-    baseline_index = min(BASELINE_OFFSET, size.years - 2)
-    specs = [
-        {
-            "key": f"{REGION_PREFIX}{region.code}",
-            "region": region,
-            "name_ko": f"{region.name_ko} 과학기술진흥계획 (합성)",
-            "name_en": f"{region.short_en} S&T plan (synthetic)",
-            "scale": 1.0,
-        }
-        for region in regions[: size.regions]
-    ] + [
-        {
-            "key": f"{MUNICIPALITY_PREFIX}{m.code}",
-            "region": by_code[m.region_code],
-            "name_ko": f"{by_code[m.region_code].name_ko} {m.name_ko} 과학기술진흥계획 (합성)",
-            "name_en": f"{m.name_en} S&T plan (synthetic)",
-            # A 시·군·구 counts people, firms and money on a smaller scale than its 시·도.
-            "scale": rng.uniform(0.03, 0.2),
-        }
-        for m in municipalities[: size.municipalities]
-    ]
-
-    plans = [
-        Plan(
-            key=spec["key"],
-            level=Level.REGIONAL,
-            region=spec["region"],
-            implements=national,
-            name_ko=spec["name_ko"],
-            name_en=spec["name_en"],
-            vision_ko="과학기술로 여는 지역의 미래 (합성 데이터)",
-            vision_en="A regional future built on S&T (synthetic data)",
-            start_year=first_year + baseline_index + 1,
-            end_year=last_year,
-            provisional=True,
-            editorial_alignment=True,
-            note_en=NOTE_EN,
-        )
-        for spec in specs
-    ]
-    _create(Plan, plans, now=now)
-    report.created["plan"] = len(plans)
-
-    strategies, tasks = [], []
-    for plan in plans:
-        for number, ((name_ko, name_en), _tasks) in enumerate(STRATEGIES, start=1):
-            strategies.append(
-                Strategy(
-                    plan=plan, number=number, name_ko=name_ko, name_en=name_en, provisional=True
-                )
-            )
-    _create(Strategy, strategies, now=now)
-    for strategy in strategies:
-        for number, (name_ko, name_en) in enumerate(STRATEGIES[strategy.number - 1][1], start=1):
-            tasks.append(
-                Task(
-                    strategy=strategy,
-                    number=number,
-                    name_ko=name_ko,
-                    name_en=name_en,
-                    provisional=True,
-                )
-            )
-    task_history = _create(Task, tasks, now=now)
-    through = Task.aligns_with.through
-    links = [
-        through(from_task=task, to_task=national_tasks[i % len(national_tasks)])
-        for i, task in enumerate(tasks)
-    ]
-    through.objects.bulk_create(links, batch_size=BATCH_SIZE)
-    # What simple_history records when aligns_with changes: the links as of each history row.
-    Task.history.model.aligns_with.model.objects.bulk_create(
-        [
-            Task.history.model.aligns_with.model(
-                history=record,
-                id=link.pk,
-                from_task_id=link.from_task_id,
-                to_task_id=link.to_task_id,
-            )
-            for record, link in zip(task_history, links, strict=True)
-        ],
-        batch_size=BATCH_SIZE,
-    )
-    report.created["strategy"] = len(strategies)
-    report.created["task"] = len(tasks)
-
-    tasks_of = {}
-    for task in tasks:
-        tasks_of.setdefault(task.strategy.plan_id, []).append(task)
-    indicators, values = [], []
-    for plan, spec in zip(plans, specs, strict=True):
-        plan_tasks = tasks_of[plan.pk]
-        for i in range(size.kpis):
-            template = KPI_TEMPLATES[i % len(KPI_TEMPLATES)]
-            series = _kpi_values(rng, template, size.years, spec["scale"])
-            baseline = series[baseline_index]
-            name_ko, name_en = _kpi_names(template, i // len(KPI_TEMPLATES))
-            indicators.append(
-                Indicator(
-                    plan=plan,
-                    task=plan_tasks[i % len(plan_tasks)],
-                    key=f"k{i + 1:03d}-{template.slug}",
-                    name_ko=name_ko,
-                    name_en=name_en,
-                    unit=units[template.unit],
-                    direction=template.direction,
-                    baseline_year=first_year + baseline_index,
-                    baseline_value=baseline,
-                    target_year=last_year,
-                    target_value=_target(rng, template, baseline),
-                    provisional=True,
-                    note_en=NOTE_EN,
-                )
-            )
-            values.append(series)
-    for batch in _batches(indicators):
-        _create(Indicator, batch, now=now)
-    report.created["indicator"] = len(indicators)
-
-    def observations():
-        for indicator, series in zip(indicators, values, strict=True):
-            for k, value in enumerate(series):
-                year = first_year + k
-                status = (
-                    rng.choices(*LAST_YEAR_STATUSES)[0]
-                    if year == last_year
-                    else WorkflowStatus.APPROVED
-                )
-                yield Observation(
-                    indicator=indicator,
-                    year=year,
-                    value=value,
-                    status=status,
-                    entered_at=now,
-                    submitted_at=now if status != WorkflowStatus.DRAFT else None,
-                    reviewed_at=now if status == WorkflowStatus.APPROVED else None,
-                )
-
-    for batch in _batches(observations()):
-        _create(Observation, batch, now=now)
-        report.created["observation"] += len(batch)
-
-    budgets = []
-    for plan, spec in zip(plans, specs, strict=True):
-        budgets += _budgets(rng, plan, spec["scale"], first_year, size.years)
-    for batch in _batches(budgets):
-        _create(Budget, batch, now=now)
-    report.created["budget"] = len(budgets)
-
-    codes = [r.code for r in regions]
-    series_values = [
-        SeriesValue(series=SERIES, region=by_code[code], year=first_year + k, value=Decimal(place))
-        for k, places in enumerate(_ranking(rng, codes, size.years))
-        for code, place in places.items()
-    ]
-    SeriesValue.objects.bulk_create(series_values, batch_size=BATCH_SIZE)
-    report.created["series value"] = len(series_values)
-
-    public_data_changed()
-    return report
-
-
 def _check_seed():
     national = Plan.objects.filter(key=NATIONAL_PLAN_KEY, level=Level.NATIONAL).first()
     if national is None:
@@ -670,37 +526,3 @@ def _check_size(size: ScaleSize, regions: list, municipalities: list) -> None:
         )
     if problems:
         raise ScaleError("; ".join(problems) + ".")
-
-
-def _kpi_names(template: KpiTemplate, round_: int) -> tuple[str, str]:
-    if round_ == 0:
-        return template.name_ko, template.name_en
-    if round_ < len(SECTORS):
-        sector_ko, sector_en = SECTORS[round_]
-        return f"{template.name_ko} ({sector_ko} 분야)", f"{template.name_en} ({sector_en})"
-    return f"{template.name_ko} ({round_ + 1})", f"{template.name_en} ({round_ + 1})"
-
-
-def _budgets(rng: random.Random, plan: Plan, scale: float, first_year: int, years: int) -> list:
-    """A planned and an actual budget (억원) for every year, split central/local/private."""
-    start = rng.uniform(300, 3000) * scale
-    growth = rng.uniform(0.02, 0.08)
-    central, local = rng.uniform(0.4, 0.6), rng.uniform(0.2, 0.3)
-    private = rng.uniform(0.5, 1.0) * (1 - central - local)  # the rest stays unallocated
-    budgets = []
-    for k in range(years):
-        planned = max(1, round(start * (1 + growth) ** k * (1 + rng.gauss(0, 0.05))))
-        actual = max(1, round(planned * rng.uniform(0.85, 1.03)))
-        for basis, total in ((Basis.PLAN, planned), (Basis.ACTUAL, actual)):
-            budgets.append(
-                Budget(
-                    plan=plan,
-                    year=first_year + k,
-                    basis=basis,
-                    total=total,
-                    central=math.floor(total * central),
-                    local=math.floor(total * local),
-                    private=math.floor(total * private),
-                )
-            )
-    return budgets

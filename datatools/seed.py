@@ -1,54 +1,36 @@
 """Load the seed (plans.yaml + indicator_history.csv) into the database.
 
-The whole seed is checked first and every problem reported at once, naming the file, the entry
-and what is wrong; only a clean seed is written, in one transaction. Loading is idempotent: rows
-are matched on their natural keys, and a row is saved only when a field differs, so a second
-run writes nothing (and adds no history rows).
+The whole seed is checked first (datatools/seed_check.py) and every problem reported at once,
+naming the file, the entry and what is wrong; only a clean seed is written, in one transaction.
+Loading is idempotent: rows are matched on their natural keys, and a row is saved only when a
+field differs, so a second run writes nothing (and adds no history rows).
 """
 
 from __future__ import annotations
 
-import csv
-import datetime
-import re
 from collections import Counter
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
 
-import yaml
 from django.db import models, transaction
 from django.utils import timezone
 
 from core.cache import public_data_changed
+from datatools.seed_check import NATIONAL_CODE, SeedError, read_seed
 from indicators.models import Indicator, Observation, SeriesValue, Unit, WorkflowStatus
-from plans.models import BasicDirection, Basis, Budget, Level, Plan, Strategy, Task
+from plans.models import BasicDirection, Budget, Level, Plan, Strategy, Task
 from regions.models import Agency, Region
 
-SCHEMA_VERSION = 1
-PLANS_FILE = "plans.yaml"
-HISTORY_FILE = "indicator_history.csv"
-HISTORY_COLUMNS = ["region_code", "series", "year", "value", "source_url"]
-NATIONAL_CODE = "00"
+# SeedError lives with the checks that raise it; callers of load_seed import it from here.
+__all__ = ["SeedError", "SeedReport", "load_seed"]
+
 SEED_REASON = "seed"
-TASK_CODE = re.compile(r"^(\d+)-(\d+)$")
-TASK_REF = re.compile(r"^([a-z0-9-]+):(\d+)-(\d+)$")
-KEY = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
-MAX_INTEGER_DIGITS = 14
-MAX_DECIMALS = 6
-
-
-class SeedError(Exception):
-    """The seed cannot be loaded; `problems` lists every reason, each naming file and entry."""
-
-    def __init__(self, problems: list[str]):
-        self.problems = problems
-        super().__init__("\n".join(problems))
 
 
 @dataclass
 class SeedReport:
+    """What a load did, by model: rows created, updated, unchanged and kept."""
+
     created: Counter = field(default_factory=Counter)
     updated: Counter = field(default_factory=Counter)
     unchanged: Counter = field(default_factory=Counter)
@@ -68,504 +50,37 @@ class SeedReport:
         ]
 
 
-# --------------------------------------------------------------------------- checking
+@transaction.atomic
+def load_seed(*, path: Path) -> SeedReport:
+    """Check the seed in `path` and write it all in one transaction, or raise SeedError."""
+    seed, rows = read_seed(path)
+    report = SeedReport()
+    for key, unit in seed["units"].items():
+        _upsert(report, Unit, {"key": key}, unit)
+    regions = _write_regions(report, seed["regions"])
+    plans, tasks = _write_plans(report, seed["plans"], regions)
+    _write_alignments(seed["plans"], tasks)
 
+    history = {}
+    for row in rows:
+        history.setdefault((row["region"], row["series"]), []).append(row)
+    now = timezone.now()
+    for entry in seed["plans"]:
+        plan = plans[entry["key"]]
+        _write_indicators(report, entry, plan, tasks, history, now)
+        _write_budgets(report, entry, plan, tasks)
 
-class Checker:
-    """Collects problems with their location instead of stopping at the first."""
-
-    def __init__(self):
-        self.problems: list[str] = []
-
-    def fail(self, where: str, problem: str) -> None:
-        self.problems.append(f"{where}: {problem}")
-
-    def mapping(self, where: str, value: Any) -> dict:
-        if not isinstance(value, dict):
-            self.fail(where, f"expected a mapping, found {type(value).__name__}")
-            return {}
-        return value
-
-    def items(self, where: str, value: Any) -> list:
-        if value is None:
-            return []
-        if not isinstance(value, list):
-            self.fail(where, f"expected a list, found {type(value).__name__}")
-            return []
-        return value
-
-    def text(self, where: str, entry: dict, key: str, *, required: bool = True) -> str:
-        value = entry.get(key)
-        if value is None or value == "":
-            if required:
-                self.fail(where, f"`{key}` is missing")
-            return ""
-        if not isinstance(value, str):
-            self.fail(where, f"`{key}` must be text, found {value!r}")
-            return ""
-        return value.strip()
-
-    def integer(self, where: str, entry: dict, key: str, *, required: bool = True) -> int | None:
-        value = entry.get(key)
-        if value is None:
-            if required:
-                self.fail(where, f"`{key}` is missing")
-            return None
-        if isinstance(value, bool) or not isinstance(value, int):
-            self.fail(where, f"`{key}` must be a whole number, found {value!r}")
-            return None
-        return value
-
-    def boolean(self, where: str, entry: dict, key: str) -> bool:
-        value = entry.get(key, False)
-        if value is None:
-            return False
-        if not isinstance(value, bool):
-            self.fail(where, f"`{key}` must be true or false, found {value!r}")
-            return False
-        return value
-
-    def decimal(self, where: str, raw: Any) -> Decimal | None:
-        if isinstance(raw, bool) or raw is None:
-            self.fail(where, f"expected a number, found {raw!r}")
-            return None
-        try:
-            # str() first: a YAML float such as 1.85 must become Decimal("1.85"), not its binary.
-            value = Decimal(str(raw).strip())
-        except InvalidOperation:
-            self.fail(where, f"{raw!r} is not a number")
-            return None
-        if not value.is_finite():
-            self.fail(where, f"{raw!r} is not a finite number")
-            return None
-        sign, digits, exponent = value.as_tuple()
-        decimals = max(0, -exponent)
-        if decimals > MAX_DECIMALS or len(digits) - decimals > MAX_INTEGER_DIGITS:
-            self.fail(
-                where,
-                f"{raw!r} has more than {MAX_INTEGER_DIGITS} digits before or "
-                f"{MAX_DECIMALS} after the decimal point",
-            )
-            return None
-        return value
-
-    def sources(self, where: str, entry: dict) -> list[str]:
-        urls = self.items(f"{where} › sources", entry.get("sources"))
-        for url in urls:
-            if not isinstance(url, str) or not url.startswith(("http://", "https://")):
-                self.fail(f"{where} › sources", f"{url!r} is not an http(s) URL")
-        return [u for u in urls if isinstance(u, str)]
-
-
-def _label(kind: str, index: int, entry: Any, key: str) -> str:
-    name = entry.get(key) if isinstance(entry, dict) else None
-    return f"{kind}[{index}]" + (f" '{name}'" if name not in (None, "") else "")
-
-
-def read_seed(path: Path) -> tuple[dict, list[dict]]:
-    """Parse and check both seed files; raise SeedError listing every problem."""
-    path = Path(path)
-    plans_path, history_path = path / PLANS_FILE, path / HISTORY_FILE
-    missing = [str(p) for p in (plans_path, history_path) if not p.is_file()]
-    if missing:
-        raise SeedError([f"{p}: file not found" for p in missing])
-
-    try:
-        document = yaml.safe_load(plans_path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError as error:
-        raise SeedError([f"{PLANS_FILE}: not UTF-8 text ({error})"]) from None
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f"{PLANS_FILE} line {mark.line + 1}" if mark else PLANS_FILE
-        problem = getattr(error, "problem", None) or str(error)
-        raise SeedError([f"{where}: not valid YAML ({problem})"]) from None
-
-    check = Checker()
-    doc = check.mapping(PLANS_FILE, document)
-    if doc and doc.get("schema_version") != SCHEMA_VERSION:
-        check.fail(
-            PLANS_FILE,
-            f"schema_version must be {SCHEMA_VERSION}, found {doc.get('schema_version')!r}",
+    for row in rows:
+        region = regions.get(row["region"])  # None is the national figure
+        _upsert(
+            report,
+            SeriesValue,
+            {"series": row["series"], "region": region, "year": row["year"]},
+            {"value": row["value"], "source": row["source"]},
         )
-    seed = {
-        "units": _check_units(check, doc.get("units")),
-        "regions": _check_regions(check, doc.get("regions")),
-    }
-    seed["plans"] = _check_plans(check, doc.get("plans"), seed)
-    if check.problems:
-        raise SeedError(check.problems)
-    rows = _read_history(check, history_path, seed)
-    if check.problems:
-        raise SeedError(check.problems)
-    return seed, rows
-
-
-def _check_units(check: Checker, raw: Any) -> dict[str, dict]:
-    units = {}
-    for key, entry in check.mapping(f"{PLANS_FILE} › units", raw).items():
-        where = f"{PLANS_FILE} › units › {key}"
-        entry = check.mapping(where, entry)
-        decimals = check.integer(where, entry, "decimals")
-        units[key] = {
-            "symbol_ko": entry.get("symbol_ko") or "",
-            "symbol_en": entry.get("symbol_en") or "",
-            "label_en": check.text(where, entry, "label_en"),
-            "decimals": decimals if decimals is not None else 0,
-        }
-    return units
-
-
-def _check_regions(check: Checker, raw: Any) -> list[dict]:
-    regions = []
-    entries = check.items(f"{PLANS_FILE} › regions", raw)
-    for index, entry in enumerate(entries):
-        where = f"{PLANS_FILE} › {_label('regions', index, entry, 'code')}"
-        entry = check.mapping(where, entry)
-        code = check.text(where, entry, "code")
-        if code and not re.fullmatch(r"\d{2}", code):
-            check.fail(where, f"`code` must be two digits in quotes, found {code!r}")
-        region = {
-            "code": code,
-            "order": index + 1,
-            "kostat_code": check.text(where, entry, "kostat_code"),
-        }
-        for key in ("name_ko", "name_en", "short_ko", "short_en"):
-            region[key] = check.text(where, entry, key)
-        agency = entry.get("agency")
-        if agency is not None:
-            agency = check.mapping(f"{where} › agency", agency)
-            agency = {
-                "name_ko": check.text(f"{where} › agency", agency, "name_ko"),
-                "name_en": check.text(f"{where} › agency", agency, "name_en"),
-                "abbreviation": agency.get("abbreviation") or "",
-            }
-        region["agency"] = agency
-        regions.append(region)
-    codes = Counter(r["code"] for r in regions)
-    for code, count in codes.items():
-        if count > 1:
-            check.fail(f"{PLANS_FILE} › regions", f"region code {code!r} appears {count} times")
-    if len(regions) != 17:
-        check.fail(f"{PLANS_FILE} › regions", f"expected the 17 시·도, found {len(regions)}")
-    return regions
-
-
-def _check_plans(check: Checker, raw: Any, seed: dict) -> list[dict]:
-    region_codes = {r["code"] for r in seed["regions"]}
-    entries = check.items(f"{PLANS_FILE} › plans", raw)
-    plans = []
-    for index, entry in enumerate(entries):
-        where = f"{PLANS_FILE} › {_label('plans', index, entry, 'key')}"
-        entry = check.mapping(where, entry)
-        plans.append(_check_plan(check, where, entry, seed, region_codes))
-
-    keys = Counter(p["key"] for p in plans)
-    for key, count in keys.items():
-        if count > 1:
-            check.fail(f"{PLANS_FILE} › plans", f"plan key {key!r} appears {count} times")
-    by_key = {p["key"]: p for p in plans}
-    for plan in plans:
-        implemented = by_key.get(plan["implements"]) if plan["implements"] else None
-        if plan["implements"] and (not implemented or implemented["level"] != Level.NATIONAL):
-            check.fail(
-                plan["where"],
-                f"`implements` names {plan['implements']!r}, "
-                "which is not a national plan in this file",
-            )
-        for strategy in plan["strategies"]:
-            for task in strategy["tasks"]:
-                for ref in task["aligns_with"]:
-                    match = TASK_REF.match(ref) if isinstance(ref, str) else None
-                    target = by_key.get(match.group(1)) if match else None
-                    codes = (
-                        {t["code"] for s in target["strategies"] for t in s["tasks"]}
-                        if target
-                        else set()
-                    )
-                    if not match:
-                        check.fail(
-                            task["where"],
-                            f"aligns_with entry {ref!r} is not '<plan key>:<strategy>-<task>'",
-                        )
-                    elif not target or target["level"] != Level.NATIONAL:
-                        check.fail(
-                            task["where"],
-                            f"aligns_with {ref!r}: no national plan {match.group(1)!r}",
-                        )
-                    elif f"{match.group(2)}-{match.group(3)}" not in codes:
-                        check.fail(
-                            task["where"],
-                            f"aligns_with {ref!r}: that plan has no task "
-                            f"{match.group(2)}-{match.group(3)}",
-                        )
-    return plans
-
-
-def _check_plan(check: Checker, where: str, entry: dict, seed: dict, region_codes) -> dict:
-    key = check.text(where, entry, "key")
-    if key and not KEY.match(key):
-        check.fail(where, f"`key` {key!r} must be lower-case letters, digits, - or _")
-    level = entry.get("level")
-    if level not in Level.values:
-        check.fail(where, f"`level` must be national or regional, found {level!r}")
-    region = entry.get("region")
-    if level == Level.NATIONAL and region is not None:
-        check.fail(where, "a national plan has no `region`")
-    if level == Level.REGIONAL:
-        if region is None:
-            check.fail(where, "a regional plan needs a `region`")
-        elif str(region) not in region_codes:
-            check.fail(where, f"`region` {region!r} is not one of the 17 region codes")
-    start, end = (
-        check.integer(where, entry, k, required=False) for k in ("start_year", "end_year")
-    )
-    if start and end and start > end:
-        check.fail(where, f"the plan ends ({end}) before it starts ({start})")
-    adopted = entry.get("adopted_on")
-    if isinstance(adopted, datetime.date):
-        adopted = adopted.isoformat()
-    if adopted is not None and not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", str(adopted)):
-        check.fail(where, f"`adopted_on` {adopted!r} is not YYYY, YYYY-MM or YYYY-MM-DD")
-    secretariat = entry.get("secretariat")
-    secretariat = check.mapping(f"{where} › secretariat", secretariat) if secretariat else {}
-    basis = entry.get("alignment_basis")
-    if basis not in (None, "editorial"):
-        check.fail(where, f"`alignment_basis` must be editorial or empty, found {basis!r}")
-    plan = {
-        "where": where,
-        "key": key,
-        "level": level,
-        "region": str(region) if region is not None else None,
-        "implements": entry.get("implements"),
-        "name_ko": check.text(where, entry, "name_ko"),
-        "name_en": check.text(where, entry, "name_en"),
-        "vision_ko": check.text(where, entry, "vision_ko", required=False),
-        "vision_en": check.text(where, entry, "vision_en", required=False),
-        "goal_ko": check.text(where, entry, "goal_ko", required=False),
-        "goal_en": check.text(where, entry, "goal_en", required=False),
-        "start_year": start,
-        "end_year": end,
-        "adopted_on": str(adopted) if adopted else "",
-        "secretariat_ko": secretariat.get("name_ko") or "",
-        "secretariat_en": secretariat.get("name_en") or "",
-        "provisional": check.boolean(where, entry, "provisional"),
-        "editorial_alignment": basis == "editorial",
-        "note_en": check.text(where, entry, "note_en", required=False),
-        "sources": check.sources(where, entry),
-        "directions": [],
-        "strategies": [],
-        "indicators": [],
-        "budgets": [],
-    }
-    for index, direction in enumerate(
-        check.items(f"{where} › directions", entry.get("directions"))
-    ):
-        dwhere = f"{where} › directions[{index}]"
-        direction = check.mapping(dwhere, direction)
-        plan["directions"].append(
-            {
-                "number": index + 1,
-                "name_ko": check.text(dwhere, direction, "name_ko"),
-                "name_en": check.text(dwhere, direction, "name_en"),
-            }
-        )
-    for index, strategy in enumerate(check.items(f"{where} › strategies", entry.get("strategies"))):
-        swhere = f"{where} › {_label('strategies', index, strategy, 'number')}"
-        plan["strategies"].append(
-            _check_strategy(
-                check, swhere, check.mapping(swhere, strategy), regional=level == Level.REGIONAL
-            )
-        )
-    numbers = Counter(s["number"] for s in plan["strategies"])
-    for number, count in numbers.items():
-        if number is not None and count > 1:
-            check.fail(where, f"strategy number {number} appears {count} times")
-    task_codes = {t["code"] for s in plan["strategies"] for t in s["tasks"]}
-    for index, indicator in enumerate(
-        check.items(f"{where} › indicators", entry.get("indicators"))
-    ):
-        iwhere = f"{where} › {_label('indicators', index, indicator, 'key')}"
-        plan["indicators"].append(
-            _check_indicator(
-                check, iwhere, check.mapping(iwhere, indicator), seed["units"], task_codes
-            )
-        )
-    keys = Counter(i["key"] for i in plan["indicators"])
-    for ikey, count in keys.items():
-        if count > 1:
-            check.fail(where, f"indicator key {ikey!r} appears {count} times")
-    for index, budget in enumerate(check.items(f"{where} › budgets", entry.get("budgets"))):
-        bwhere = f"{where} › {_label('budgets', index, budget, 'year')}"
-        plan["budgets"].append(
-            _check_budget(check, bwhere, check.mapping(bwhere, budget), task_codes)
-        )
-    seen = Counter((b["year"], b["basis"]) for b in plan["budgets"])
-    for (year, basis), count in seen.items():
-        if count > 1:
-            check.fail(where, f"budget for {year} ({basis}) appears {count} times")
-    return plan
-
-
-def _check_strategy(check: Checker, where: str, entry: dict, *, regional: bool) -> dict:
-    number = check.integer(where, entry, "number")
-    strategy = {
-        "number": number,
-        "name_ko": check.text(where, entry, "name_ko"),
-        "name_en": check.text(where, entry, "name_en"),
-        "provisional": check.boolean(where, entry, "provisional"),
-        "note_en": check.text(where, entry, "note_en", required=False),
-        "tasks": [],
-    }
-    for index, task in enumerate(check.items(f"{where} › tasks", entry.get("tasks"))):
-        twhere = f"{where} › {_label('tasks', index, task, 'number')}"
-        task = check.mapping(twhere, task)
-        task_number = check.integer(twhere, task, "number")
-        note = check.text(twhere, task, "note_en", required=False)
-        name_en = check.text(twhere, task, "name_en")
-        aligns = check.items(f"{twhere} › aligns_with", task.get("aligns_with"))
-        if aligns and not regional:
-            check.fail(twhere, "only regional tasks align with national tasks")
-        strategy["tasks"].append(
-            {
-                "where": twhere,
-                "number": task_number,
-                "code": f"{number}-{task_number}",
-                "name_ko": check.text(twhere, task, "name_ko"),
-                "name_en": name_en,
-                "provisional": check.boolean(twhere, task, "provisional"),
-                # The data README: tasks whose titles were not found are placeholders, never titles.
-                "placeholder": note.lower().startswith("placeholder")
-                or "title to be confirmed" in name_en.lower(),
-                "note_en": note,
-                "aligns_with": aligns,
-            }
-        )
-    numbers = Counter(t["number"] for t in strategy["tasks"])
-    for task_number, count in numbers.items():
-        if task_number is not None and count > 1:
-            check.fail(where, f"task number {task_number} appears {count} times")
-    return strategy
-
-
-def _check_indicator(check: Checker, where: str, entry: dict, units: dict, task_codes) -> dict:
-    key = check.text(where, entry, "key")
-    if key and not KEY.match(key):
-        check.fail(where, f"`key` {key!r} must be lower-case letters, digits, - or _")
-    unit = entry.get("unit")
-    if unit not in units:
-        check.fail(where, f"`unit` {unit!r} is not defined under `units`")
-    direction = entry.get("direction")
-    if direction not in ("increase", "decrease"):
-        check.fail(where, f"`direction` must be increase or decrease, found {direction!r}")
-    method = entry.get("method") or "linear"
-    if method not in ("linear", "cagr"):
-        check.fail(where, f"`method` must be linear or cagr, found {method!r}")
-    task = entry.get("task")
-    if task is not None and (not isinstance(task, str) or task not in task_codes):
-        check.fail(where, f"`task` {task!r} is not a task of this plan")
-    points = {}
-    for name in ("baseline", "target"):
-        point = check.mapping(f"{where} › {name}", entry.get(name))
-        year = check.integer(f"{where} › {name}", point, "year") if point else None
-        value = check.decimal(f"{where} › {name} › value", point.get("value")) if point else None
-        points[name] = (year, value)
-    (b_year, b_value), (t_year, t_value) = points["baseline"], points["target"]
-    if b_year and t_year and t_year <= b_year:
-        check.fail(where, f"target year {t_year} must come after baseline year {b_year}")
-    series = entry.get("series")
-    if series is not None and (not isinstance(series, str) or not KEY.match(series)):
-        check.fail(where, f"`series` {series!r} is not a series name")
-    return {
-        "key": key,
-        "name_ko": check.text(where, entry, "name_ko"),
-        "name_en": check.text(where, entry, "name_en"),
-        "definition_ko": check.text(where, entry, "definition_ko", required=False),
-        "definition_en": check.text(where, entry, "definition_en", required=False),
-        "unit": unit,
-        "direction": direction,
-        "method": method,
-        "task": task,
-        "baseline_year": b_year,
-        "baseline_value": b_value,
-        "target_year": t_year,
-        "target_value": t_value,
-        "series": series or "",
-        "provisional": check.boolean(where, entry, "provisional"),
-        "note_en": check.text(where, entry, "note_en", required=False),
-        "sources": check.sources(where, entry),
-    }
-
-
-def _check_budget(check: Checker, where: str, entry: dict, task_codes) -> dict:
-    basis = entry.get("basis")
-    if basis not in Basis.values:
-        check.fail(where, f"`basis` must be plan or actual, found {basis!r}")
-    budget = {"year": check.integer(where, entry, "year"), "basis": basis}
-    for key in ("total", "central", "local", "private"):
-        amount = check.integer(where, entry, key, required=key == "total")
-        if amount is not None and amount < 0:
-            check.fail(where, f"`{key}` must not be negative")
-        budget[key] = amount
-    parts = [budget[k] for k in ("central", "local", "private") if budget[k] is not None]
-    if budget["total"] is not None and sum(parts) > budget["total"]:
-        check.fail(
-            where, f"central + local + private ({sum(parts)}) exceed the total ({budget['total']})"
-        )
-    budget["by_task"] = []
-    for index, item in enumerate(check.items(f"{where} › by_task", entry.get("by_task"))):
-        iwhere = f"{where} › by_task[{index}]"
-        item = check.mapping(iwhere, item)
-        if item.get("task") not in task_codes:
-            check.fail(iwhere, f"`task` {item.get('task')!r} is not a task of this plan")
-        amount = check.integer(iwhere, item, "amount")
-        budget["by_task"].append({"task": item.get("task"), "amount": amount})
-    budget["sources"] = check.sources(where, entry)
-    return budget
-
-
-def _read_history(check: Checker, path: Path, seed: dict) -> list[dict]:
-    codes = {r["code"] for r in seed["regions"]} | {NATIONAL_CODE}
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as error:
-        check.fail(HISTORY_FILE, f"not UTF-8 text ({error})")
-        return []
-    reader = csv.DictReader(text.splitlines())
-    if reader.fieldnames != HISTORY_COLUMNS:
-        check.fail(
-            HISTORY_FILE,
-            f"header must be {','.join(HISTORY_COLUMNS)}, "
-            f"found {','.join(reader.fieldnames or [])}",
-        )
-        return []
-    rows, seen = [], {}
-    for line, raw in enumerate(reader, start=2):
-        where = f"{HISTORY_FILE} line {line}"
-        code, series = (raw["region_code"] or "").strip(), (raw["series"] or "").strip()
-        if code not in codes:
-            check.fail(where, f"region_code {code!r} is not a region code or 00")
-        if not KEY.match(series):
-            check.fail(where, f"series {series!r} is not a series name")
-        year = (raw["year"] or "").strip()
-        if not year.isdigit():
-            check.fail(where, f"year {year!r} is not a year")
-            continue
-        value = check.decimal(f"{where} › value", raw["value"])
-        source = (raw["source_url"] or "").strip()
-        if source and not source.startswith(("http://", "https://")):
-            check.fail(where, f"source_url {source!r} is not an http(s) URL")
-        identity = (code, series, int(year))
-        if identity in seen:
-            check.fail(where, f"{code} {series} {year} already given on line {seen[identity]}")
-            continue
-        seen[identity] = line
-        rows.append(
-            {"region": code, "series": series, "year": int(year), "value": value, "source": source}
-        )
-    return rows
-
-
-# --------------------------------------------------------------------------- writing
+    if report.changed:
+        public_data_changed()
+    return report
 
 
 def _upsert(report: SeedReport, model: type[models.Model], lookup: dict, values: dict):
@@ -592,16 +107,9 @@ def _upsert(report: SeedReport, model: type[models.Model], lookup: dict, values:
     return obj
 
 
-@transaction.atomic
-def load_seed(*, path: Path) -> SeedReport:
-    """Check the seed in `path` and write it all in one transaction, or raise SeedError."""
-    seed, rows = read_seed(path)
-    report = SeedReport()
-    for key, unit in seed["units"].items():
-        _upsert(report, Unit, {"key": key}, unit)
-
+def _write_regions(report: SeedReport, entries: list[dict]) -> dict[str, Region]:
     regions = {}
-    for entry in seed["regions"]:
+    for entry in entries:
         values = {
             k: entry[k]
             for k in ("kostat_code", "name_ko", "name_en", "short_ko", "short_en", "order")
@@ -609,10 +117,16 @@ def load_seed(*, path: Path) -> SeedReport:
         region = regions[entry["code"]] = _upsert(report, Region, {"code": entry["code"]}, values)
         if entry["agency"]:
             _upsert(report, Agency, {"region": region}, entry["agency"])
+    return regions
 
+
+def _write_plans(
+    report: SeedReport, entries: list[dict], regions: dict
+) -> tuple[dict[str, Plan], dict[tuple[str, str], Task]]:
+    """The plans with their strategies and tasks, by plan key and by (plan key, task code)."""
     plans, tasks = {}, {}
     # National plans first: regional plans and tasks point at them.
-    ordered = sorted(seed["plans"], key=lambda p: p["level"] != Level.NATIONAL)
+    ordered = sorted(entries, key=lambda p: p["level"] != Level.NATIONAL)
     for entry in ordered:
         plans[entry["key"]] = plan = _write_plan(report, entry, regions, plans)
         for s_entry in entry["strategies"]:
@@ -632,65 +146,7 @@ def load_seed(*, path: Path) -> SeedReport:
                         for k in ("name_ko", "name_en", "provisional", "placeholder", "note_en")
                     },
                 )
-    for entry in seed["plans"]:
-        for s_entry in entry["strategies"]:
-            for t_entry in s_entry["tasks"]:
-                task = tasks[(entry["key"], t_entry["code"])]
-                wanted = {tasks[tuple(ref.split(":"))].pk for ref in t_entry["aligns_with"]}
-                if set(task.aligns_with.values_list("pk", flat=True)) != wanted:
-                    task.aligns_with.set(wanted)
-
-    history = {}
-    for row in rows:
-        history.setdefault((row["region"], row["series"]), []).append(row)
-    now = timezone.now()
-    for entry in seed["plans"]:
-        plan = plans[entry["key"]]
-        for i_entry in entry["indicators"]:
-            indicator = _write_indicator(report, i_entry, plan, tasks, entry["key"])
-            if i_entry["series"]:
-                code = entry["region"] or NATIONAL_CODE
-                _write_observations(
-                    report, indicator, history.get((code, i_entry["series"]), []), now
-                )
-        for b_entry in entry["budgets"]:
-            split = {k: b_entry[k] for k in ("total", "central", "local", "private", "sources")}
-            _upsert(
-                report,
-                Budget,
-                {"plan": plan, "task": None, "year": b_entry["year"], "basis": b_entry["basis"]},
-                split,
-            )
-            for item in b_entry["by_task"]:
-                _upsert(
-                    report,
-                    Budget,
-                    {
-                        "plan": plan,
-                        "task": tasks[(entry["key"], item["task"])],
-                        "year": b_entry["year"],
-                        "basis": b_entry["basis"],
-                    },
-                    {
-                        "total": item["amount"],
-                        "central": None,
-                        "local": None,
-                        "private": None,
-                        "sources": b_entry["sources"],
-                    },
-                )
-
-    for row in rows:
-        region = regions.get(row["region"])  # None is the national figure
-        _upsert(
-            report,
-            SeriesValue,
-            {"series": row["series"], "region": region, "year": row["year"]},
-            {"value": row["value"], "source": row["source"]},
-        )
-    if report.changed:
-        public_data_changed()
-    return report
+    return plans, tasks
 
 
 def _write_plan(report: SeedReport, entry: dict, regions: dict, plans: dict) -> Plan:
@@ -726,6 +182,28 @@ def _write_plan(report: SeedReport, entry: dict, regions: dict, plans: dict) -> 
             {"name_ko": direction["name_ko"], "name_en": direction["name_en"]},
         )
     return plan
+
+
+def _write_alignments(entries: list[dict], tasks: dict) -> None:
+    for entry in entries:
+        for s_entry in entry["strategies"]:
+            for t_entry in s_entry["tasks"]:
+                task = tasks[(entry["key"], t_entry["code"])]
+                wanted = {tasks[tuple(ref.split(":"))].pk for ref in t_entry["aligns_with"]}
+                if set(task.aligns_with.values_list("pk", flat=True)) != wanted:
+                    task.aligns_with.set(wanted)
+
+
+def _write_indicators(
+    report: SeedReport, entry: dict, plan: Plan, tasks: dict, history: dict, now
+) -> None:
+    """The plan's KPIs, each with the values of its series for the plan's region as approved
+    observations (`history` by (region code, series))."""
+    for i_entry in entry["indicators"]:
+        indicator = _write_indicator(report, i_entry, plan, tasks, entry["key"])
+        if i_entry["series"]:
+            code = entry["region"] or NATIONAL_CODE
+            _write_observations(report, indicator, history.get((code, i_entry["series"]), []), now)
 
 
 def _write_indicator(report, entry: dict, plan: Plan, tasks: dict, plan_key: str) -> Indicator:
@@ -782,3 +260,33 @@ def _write_observations(report: SeedReport, indicator: Indicator, rows: list[dic
         observation._change_reason = SEED_REASON
         observation.full_clean()
         observation.save()
+
+
+def _write_budgets(report: SeedReport, entry: dict, plan: Plan, tasks: dict) -> None:
+    """The plan's budgets: its total split by source, and the amounts by task."""
+    for b_entry in entry["budgets"]:
+        split = {k: b_entry[k] for k in ("total", "central", "local", "private", "sources")}
+        _upsert(
+            report,
+            Budget,
+            {"plan": plan, "task": None, "year": b_entry["year"], "basis": b_entry["basis"]},
+            split,
+        )
+        for item in b_entry["by_task"]:
+            _upsert(
+                report,
+                Budget,
+                {
+                    "plan": plan,
+                    "task": tasks[(entry["key"], item["task"])],
+                    "year": b_entry["year"],
+                    "basis": b_entry["basis"],
+                },
+                {
+                    "total": item["amount"],
+                    "central": None,
+                    "local": None,
+                    "private": None,
+                    "sources": b_entry["sources"],
+                },
+            )

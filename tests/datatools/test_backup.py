@@ -30,8 +30,8 @@ from reports.models import Report
 pytestmark = pytest.mark.django_db(databases=["default", "restore"])
 
 OBSERVATIONS = "data/indicators.observation.jsonl"
-# The only tables a backup may leave out (datatools/backup.py says why); every other one, in
-# every installed app, must come back.
+# The only tables a backup may leave out (datatools/backup/__init__.py says why); every other
+# one, in every installed app, must come back.
 LEFT_OUT = {"sessions.session", "contenttypes.contenttype", "auth.permission"}
 # A note that needs escaping in every format on the way: newline, tab, backslash, quotes.
 TRICKY_NOTE = '첫 줄\n둘째\t줄 \\ "따옴표" 끝'

@@ -11,7 +11,7 @@ class Command(BaseCommand):
     help = (
         "Write every row of the database (plans, KPIs, values and their history, accounts, "
         "reports) to one archive that import_all restores on SQLite or PostgreSQL. "
-        "See datatools/backup.py for what is kept and what is left out."
+        "See datatools/backup/__init__.py for what is kept and what is left out."
     )
 
     def add_arguments(self, parser):
