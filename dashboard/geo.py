@@ -3,7 +3,7 @@
 Plotly's geo traces fetch their base map from a CDN, and this site runs offline, so
 the choropleth is drawn as plain filled shapes instead: one ``scatter`` trace per
 region with ``fill: "toself"`` on ordinary x/y axes. This module turns the seed
-GeoJSON (``seed/maps/*.geojson``) into that geometry; ``dashboard/charts.py`` builds
+GeoJSON (``seed/maps/*.geojson``) into that geometry; ``dashboard/charts/`` builds
 the figure dicts. Standard library only: no Django, no plotly.
 
 Coordinates
@@ -36,7 +36,7 @@ Holes and enclaves
       order: the loaders return shapes sorted by area, largest first, and plotly
       paints later traces on top, so the smaller region is painted over its parent:
       Seoul after Gyeonggi, Daegu after Gyeongbuk, Sejong and Daejeon after
-      Chungnam, Gwangju after Jeonnam. ``charts.py`` must keep this order;
+      Chungnam, Gwangju after Jeonnam. ``charts/`` must keep this order;
     * a hole that holds water (lakes and inlets in Gyeonggi, Chungnam, Jeonnam) is
       painted in the parent's colour: the largest is about 60 km², invisible at
       dashboard size.

@@ -1,7 +1,7 @@
 """Screen data for the public dashboards, in a fixed number of SQL queries.
 
 Only approved values are read: everything here is public. Each function returns plain rows or
-dataclasses; `charts.py` turns them into figures and templates into tables.
+dataclasses; `charts/` turns them into figures and templates into tables.
 """
 
 from collections import Counter, defaultdict

@@ -7,14 +7,18 @@ from django.utils import translation
 
 from core.cache import cached
 from dashboard import charts, queries
+from indicators import entry
 from regions.models import Region
 
 
-def kpi_card(indicator, revisions=()) -> dict:
+def kpi_card(indicator, revisions=(), *, ranked: int | None = None) -> dict:
+    """A KPI's card: its assessment, chart and sparkline (`ranked`: how many regions a rank
+    is out of; counted when not given)."""
+    ranked = entry.ranked_regions() if ranked is None else ranked
     return {
         "indicator": indicator,
         "assessment": indicator.assessment,
-        "chart": charts.kpi_chart(indicator, revisions),
+        "chart": charts.kpi_chart(indicator, revisions, ranked=ranked),
         "sparkline": charts.sparkline(indicator.approved_points, direction=indicator.direction),
     }
 
@@ -37,9 +41,10 @@ def overview(*, series=None, year=None) -> dict:
 def region(code: str, plan: str | None = None) -> dict:
     def build():
         board = queries.region_dashboard(code, plan)
+        ranked = entry.ranked_regions()
         return {
             "board": board,
-            "cards": [kpi_card(i) for i in board.indicators],
+            "cards": [kpi_card(i, ranked=ranked) for i in board.indicators],
             "status_order": queries.STATUS_ORDER,
         }
 
@@ -60,7 +65,7 @@ def compare(*, series=None, year=None) -> dict:
 
 def _kpi_chart(params):
     indicator, revisions = queries.kpi_page(params.get("plan", ""), params.get("kpi", ""))
-    return charts.kpi_chart(indicator, revisions)
+    return charts.kpi_chart(indicator, revisions, ranked=entry.ranked_regions())
 
 
 CHARTS = {

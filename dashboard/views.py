@@ -9,6 +9,7 @@ from django.views.decorators.http import require_safe
 from core.cache import public_page
 from core.spreadsheets import safe_cell
 from dashboard import charts, queries, screens
+from indicators import progress
 from indicators import queries as indicator_queries
 from plans import queries as plan_queries
 from regions.access import may
@@ -87,9 +88,9 @@ def kpi(request, key, kpi):
             "revisions": revisions,
             "observations": indicator.approved_observations,
             "thresholds": {
-                "substantial": charts.progress.SUBSTANTIAL,
-                "moderate": charts.progress.MODERATE,
-                "limited": charts.progress.LIMITED,
+                "substantial": progress.SUBSTANTIAL,
+                "moderate": progress.MODERATE,
+                "limited": progress.LIMITED,
             },
         },
     )

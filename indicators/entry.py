@@ -265,11 +265,24 @@ def year_finding(years: range, year: int, *, current: int | None = None) -> Find
     return None
 
 
+def unit_bounds(unit: str, ranked: int) -> tuple[Decimal, Decimal] | None:
+    """What a value of the unit can be at all: a rank 1..the regions ranked, a share 0..100
+    (None: no bound). Charts cut a forecast off at these bounds too."""
+    if unit == "rank":
+        return Decimal(1), Decimal(ranked)
+    if unit == "pct":
+        return Decimal(0), Decimal(100)
+    return None
+
+
 def unit_findings(facts: KpiFacts, value: Decimal) -> list[Finding]:
     """Refusals by the value's unit: what the unit cannot be (a rank of 0, a share of 101%)."""
     unit = facts.unit
+    bounds = unit_bounds(unit, facts.ranked)
     found = []
-    if unit == "rank" and (value != value.to_integral_value() or not 1 <= value <= facts.ranked):
+    if unit == "rank" and (
+        value != value.to_integral_value() or not bounds[0] <= value <= bounds[1]
+    ):
         found.append(
             Finding(
                 "rank_range",
@@ -277,7 +290,7 @@ def unit_findings(facts: KpiFacts, value: Decimal) -> list[Finding]:
                 _("A rank must be a whole number from 1 to %(last)s.") % {"last": facts.ranked},
             )
         )
-    elif unit == "pct" and not 0 <= value <= 100:
+    elif unit == "pct" and not bounds[0] <= value <= bounds[1]:
         found.append(Finding("share_range", "value", _("A percentage must be between 0 and 100.")))
     elif unit in NON_NEGATIVE_UNITS and value < 0:
         found.append(Finding("negative", "value", _("This value cannot be negative.")))

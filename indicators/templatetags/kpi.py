@@ -1,24 +1,13 @@
 """Number formatting for KPI values and budgets (no queries here)."""
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django import template
-from django.utils import formats
 
 from core.i18n import current_is_english
+from core.numbers import format_number
 
 register = template.Library()
-
-
-def format_number(value, decimals: int) -> str:
-    """Round to at most `decimals` places, drop trailing zeros, group thousands."""
-    if value is None:
-        return ""
-    number = Decimal(str(value)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
-    places = max(0, -number.normalize().as_tuple().exponent) if number else 0
-    return formats.number_format(
-        number, decimal_pos=min(places, decimals), use_l10n=True, force_grouping=True
-    )
 
 
 @register.filter
@@ -84,13 +73,6 @@ def bar_width(value) -> str:
     if value is None:
         return "0"
     return f"{min(max(float(value), 0.0), 1.0) * 100:.1f}"
-
-
-def plain_number(value) -> str:
-    """A Decimal as typed by a person: no grouping, no trailing zeros, no exponent."""
-    if value is None:
-        return ""
-    return format(Decimal(value).normalize(), "f")
 
 
 @register.filter
