@@ -32,7 +32,7 @@ def server_error(request, *args, **kwargs):
     unavailable = database_unavailable(sys.exc_info()[1])
     status = 503 if unavailable else 500
     if request.path.startswith("/api/"):
-        # The API's one error shape (config/api.py), also when the database is away.
+        # The API's one error shape (core/api.py), also when the database is away.
         if unavailable:
             code = "unavailable"
             message = _("The service is unavailable for a moment. Try again in a few seconds.")

@@ -19,7 +19,7 @@ the sign can call a function, so it is left alone and stays a number in Excel. N
   and the text is unchanged. Only a risky text that itself starts with a quote gets a visible
   extra quote, so that the importer (below) gives it back unchanged.
 
-Reading our own files back (`unquote`, used once per cell by `indicators.imports`): one leading
+Reading our own files back (`unquote`, used once per cell by `imports.reading`): one leading
 quote is removed when what follows is risky, in CSV and XLSX alike, and nothing else. So the
 template round-trips exactly: `=1+1` goes out as `'=1+1` (CSV) or `=1+1` (XLSX) and comes back
 as `=1+1`. The same covers what people do with the file: a user who types `'=abc` in Excel

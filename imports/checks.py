@@ -157,82 +157,94 @@ def _check_row(row: dict, context: _CheckContext) -> RowCheck:
     raw_value = row.get("value")
     if _text(raw_value) == "":
         return check  # a blank template row
-    problems = check.problems
-
-    facts = None
-    if not plan_key or not kpi_key:
-        problems.append(_("Give the plan and kpi keys of the KPI (copy them from the template)."))
-    elif indicator is None:
-        problems.append(
-            _("Unknown KPI “%(plan)s / %(kpi)s”: use the plan and kpi keys of the template.")
-            % {"plan": plan_key, "kpi": kpi_key}
-        )
-    elif not context.may_enter[indicator.id]:
-        problems.append(entry.not_yours(indicator, enters_national=context.enters_national))
-    else:
-        facts = context.facts[indicator.id]
+    facts = _whose(check, indicator, context)
     if year_problem:
-        problems.append(year_problem)
-
-    # The rulebook: every rule for a KPI the user enters; for any other row, what can be
-    # said without the KPI (is the value a number, is the source a web address).
-    if facts is not None:
-        checked = entry.check_entry(
-            facts,
-            year=year,
-            value=raw_value,
-            source=check.source,
-            note=check.note,
-            current=context.current,
-        )
-        problems.extend(checked.messages)
-        check.warnings.extend(flag.message for flag in checked.flags)
-        check.value, check.source, check.note = checked.value, checked.source, checked.note
-    else:
-        try:
-            check.value = entry.parse_value(raw_value)
-        except entry.ValueRefused as refused:
-            problems.append(refused.finding.message)
-        problems.extend(str(f) for f in entry.text_findings(check.source, check.note))
-
+        check.problems.append(year_problem)
+    _apply_rulebook(check, facts, raw_value, context)
     key = (plan_key, kpi_key, year if year is not None else _text(row.get("year")))
     if key in context.seen:
-        problems.append(
+        check.problems.append(
             _("Line %(line)s already gives a value for this KPI and year.")
             % {"line": context.seen[key]}
         )
     else:
         context.seen[key] = check.line
-
     check.action = Action.CREATE
     if facts is not None and year is not None:
-        observation = context.existing.get((indicator.id, year))
-        if observation is not None:
-            check.version = observation.version
-            current = (observation.value, observation.source, observation.note)
-            if check.value is not None and current == (check.value, check.source, check.note):
-                check.action = Action.UNCHANGED
-                check.warnings.clear()  # nothing is written: the value stands as it is
-                return check
-            check.action = Action.UPDATE
-            shown = {"value": plain_number(observation.value)}
-            if observation.status == WorkflowStatus.APPROVED:
-                problems.append(
-                    _(
-                        "The approved value %(value)s would be overwritten. Approved values are "
-                        "locked: ask the ministry to reopen it first."
-                    )
-                    % shown
-                )
-            elif observation.status == WorkflowStatus.SUBMITTED:
-                problems.append(
-                    _(
-                        "The value %(value)s is under review (submitted) and would be "
-                        "overwritten. Wait for the review, or ask the ministry to return it."
-                    )
-                    % shown
-                )
+        _compare_with_current(check, context.existing.get((indicator.id, year)))
     return check
+
+
+def _whose(check: RowCheck, indicator: Indicator | None, context: _CheckContext):
+    """The facts of the row's KPI when the user enters its values, else None (with the
+    problem: no keys, an unknown KPI, or somebody else's)."""
+    if not check.plan or not check.kpi:
+        check.problems.append(
+            _("Give the plan and kpi keys of the KPI (copy them from the template).")
+        )
+    elif indicator is None:
+        check.problems.append(
+            _("Unknown KPI “%(plan)s / %(kpi)s”: use the plan and kpi keys of the template.")
+            % {"plan": check.plan, "kpi": check.kpi}
+        )
+    elif not context.may_enter[indicator.id]:
+        check.problems.append(entry.not_yours(indicator, enters_national=context.enters_national))
+    else:
+        return context.facts[indicator.id]
+    return None
+
+
+def _apply_rulebook(check: RowCheck, facts, raw_value, context: _CheckContext) -> None:
+    """The rulebook's every rule for a KPI the user enters; for any other row, what can be
+    said without the KPI (is the value a number, is the source a web address)."""
+    if facts is not None:
+        checked = entry.check_entry(
+            facts,
+            year=check.year,
+            value=raw_value,
+            source=check.source,
+            note=check.note,
+            current=context.current,
+        )
+        check.problems.extend(checked.messages)
+        check.warnings.extend(flag.message for flag in checked.flags)
+        check.value, check.source, check.note = checked.value, checked.source, checked.note
+        return
+    try:
+        check.value = entry.parse_value(raw_value)
+    except entry.ValueRefused as refused:
+        check.problems.append(refused.finding.message)
+    check.problems.extend(str(f) for f in entry.text_findings(check.source, check.note))
+
+
+def _compare_with_current(check: RowCheck, observation: Observation | None) -> None:
+    """What writing the row would do to the value the KPI has for that year, if any."""
+    if observation is None:
+        return
+    check.version = observation.version
+    current = (observation.value, observation.source, observation.note)
+    if check.value is not None and current == (check.value, check.source, check.note):
+        check.action = Action.UNCHANGED
+        check.warnings.clear()  # nothing is written: the value stands as it is
+        return
+    check.action = Action.UPDATE
+    shown = {"value": plain_number(observation.value)}
+    if observation.status == WorkflowStatus.APPROVED:
+        check.problems.append(
+            _(
+                "The approved value %(value)s would be overwritten. Approved values are "
+                "locked: ask the ministry to reopen it first."
+            )
+            % shown
+        )
+    elif observation.status == WorkflowStatus.SUBMITTED:
+        check.problems.append(
+            _(
+                "The value %(value)s is under review (submitted) and would be "
+                "overwritten. Wait for the review, or ask the ministry to return it."
+            )
+            % shown
+        )
 
 
 def _year(raw) -> tuple[int | None, str | None]:

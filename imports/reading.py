@@ -164,7 +164,7 @@ def _cell(value) -> str | Decimal:
         return Decimal(format(value, ".15g"))
     if isinstance(value, int | Decimal):
         return Decimal(value)
-    # Once per cell, never in _text (called again on read text): see config/spreadsheets.py.
+    # Once per cell, never in _text (called again on read text): see core/spreadsheets.py.
     return unquote(str(value).strip())
 
 

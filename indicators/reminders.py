@@ -130,16 +130,32 @@ def send_reminders(*, today: datetime.date | None = None) -> ReminderResult:
             reason=_("Reminders for %(year)s start on %(start)s.")
             % {"year": year, "start": start.isoformat()},
         )
-
     # Three queries in all, whatever the number of regions and KPIs; then one insert per e-mail.
+    ordered, due, counts = _year_status(year)
+    secretariats, officers = _recipients()
+    result = ReminderResult(sent=0, skipped_already_sent=0)
+    for region in ordered:
+        if region is not None and due.get(region.code):
+            _remind_secretariat(result, today, year, region, due[region.code], secretariats)
+    lines = [BoardLine(region, counts[region.code if region else None]) for region in ordered]
+    _send_digest(result, today, year, lines, officers)
+    if result.sent == result.skipped_already_sent == result.failed == 0:
+        result.reason = _(
+            "No reminder was due for %(year)s: no value is missing, or nobody who should hear "
+            "about it has an e-mail address."
+        ) % {"year": year}
+    return result
+
+
+def _year_status(year: int):
+    """The places with KPIs for `year` (the national plan first, then the regions in their
+    display order), each region's values still to do, and every place's status counts."""
     indicators = [
         i for i in Indicator.objects.select_related("plan__region") if year in i.entry_years
     ]
     status_of = dict(
         Observation.objects.filter(year=year).values_list("indicator_id", "status").order_by()
     )
-    secretariats, officers = _recipients()
-
     due: dict[str, list[DueValue]] = defaultdict(list)
     regions: dict[str | None, Region | None] = {}
     counts: dict[str | None, Counter] = defaultdict(Counter)
@@ -151,66 +167,58 @@ def send_reminders(*, today: datetime.date | None = None) -> ReminderResult:
         counts[code][status] += 1
         if code is not None and status in TO_DO:
             due[code].append(DueValue(indicator, status))
-    # The national plan first, then the regions in their display order.
     ordered = sorted(
         regions.values(), key=lambda r: (0, 0, "") if r is None else (1, r.order, r.code)
     )
+    return ordered, due, counts
 
-    result = ReminderResult(sent=0, skipped_already_sent=0)
-    for region in ordered:
-        if region is None or not due.get(region.code):
-            continue
-        values = due[region.code]
-        recipients = secretariats.get(region.code, [])
-        if not recipients:
-            result.details.append(
-                f"secretariat {region.code} ({region.name_en}): {len(values)} value(s) due, "
-                "but no active secretariat user has an e-mail address"
-            )
-            continue
-        subject, body = _secretariat_message(region=region, year=year, values=values)
-        for recipient in recipients:
-            _deliver(
-                result,
-                today=today,
-                kind=ReminderLog.Kind.SECRETARIAT,
-                recipient=recipient,
-                region=region,
-                year=year,
-                missing=len(values),
-                subject=subject,
-                body=body,
-                label=f"secretariat {region.code} ({region.name_en})",
-            )
 
-    lines = [BoardLine(region, counts[region.code if region else None]) for region in ordered]
+def _remind_secretariat(result, today, year: int, region: Region, values, secretariats) -> None:
+    recipients = secretariats.get(region.code, [])
+    if not recipients:
+        result.details.append(
+            f"secretariat {region.code} ({region.name_en}): {len(values)} value(s) due, "
+            "but no active secretariat user has an e-mail address"
+        )
+        return
+    subject, body = _secretariat_message(region=region, year=year, values=values)
+    for recipient in recipients:
+        _deliver(
+            result,
+            today=today,
+            kind=ReminderLog.Kind.SECRETARIAT,
+            recipient=recipient,
+            region=region,
+            year=year,
+            missing=len(values),
+            subject=subject,
+            body=body,
+            label=f"secretariat {region.code} ({region.name_en})",
+        )
+
+
+def _send_digest(result, today, year: int, lines: list, officers: list[str]) -> None:
     outstanding = sum(line.expected - line.approved for line in lines)
     if not lines or outstanding == 0:
         result.details.append(f"ministry: every value for {year} is approved; no digest")
-    elif not officers:
+        return
+    if not officers:
         result.details.append("ministry: no active ministry officer has an e-mail address")
-    else:
-        subject, body = _ministry_message(year=year, lines=lines)
-        for recipient in officers:
-            _deliver(
-                result,
-                today=today,
-                kind=ReminderLog.Kind.MINISTRY,
-                recipient=recipient,
-                region=None,
-                year=year,
-                missing=sum(line.to_do for line in lines),
-                subject=subject,
-                body=body,
-                label="ministry digest",
-            )
-
-    if result.sent == result.skipped_already_sent == result.failed == 0:
-        result.reason = _(
-            "No reminder was due for %(year)s: no value is missing, or nobody who should hear "
-            "about it has an e-mail address."
-        ) % {"year": year}
-    return result
+        return
+    subject, body = _ministry_message(year=year, lines=lines)
+    for recipient in officers:
+        _deliver(
+            result,
+            today=today,
+            kind=ReminderLog.Kind.MINISTRY,
+            recipient=recipient,
+            region=None,
+            year=year,
+            missing=sum(line.to_do for line in lines),
+            subject=subject,
+            body=body,
+            label="ministry digest",
+        )
 
 
 def _recipients() -> tuple[dict[str, list[str]], list[str]]:

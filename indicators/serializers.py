@@ -2,9 +2,9 @@ from django.core.validators import ProhibitNullCharactersValidator
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.numbers import plain_number
 from indicators import entry, services
 from indicators.models import Indicator, Observation, SeriesValue
-from indicators.templatetags.kpi import plain_number
 from plans.serializers import PlanSerializer, StrategySerializer
 
 
@@ -56,7 +56,7 @@ class YearValueSerializer(serializers.Serializer):
 
 
 class AssessmentSerializer(serializers.Serializer):
-    """indicators.progress.assess over the approved values (DESIGN.md methodology)."""
+    """indicators.progress.assess over the approved values (docs/methodology.md)."""
 
     status = serializers.ChoiceField(
         choices=[

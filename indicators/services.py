@@ -30,15 +30,16 @@ def _require(user, perm: str, obj) -> None:
         raise PermissionDenied(_("You may not do this for this KPI."))
 
 
+def _stale(theirs: int, yours) -> str:
+    return _(
+        "This value was changed by someone else (version %(theirs)s; you edited "
+        "version %(yours)s). Nothing was saved: reload to see the current value."
+    ) % {"theirs": theirs, "yours": yours}
+
+
 def _check_version(observation: Observation, version) -> None:
     if version is not None and int(version) != observation.version:
-        raise ConflictError(
-            _(
-                "This value was changed by someone else (version %(theirs)s; you edited "
-                "version %(yours)s). Nothing was saved: reload to see the current value."
-            )
-            % {"theirs": observation.version, "yours": version}
-        )
+        raise ConflictError(_stale(observation.version, version))
 
 
 def flags_of(observation: Observation, facts: entry.KpiFacts | None = None) -> list[entry.Finding]:
@@ -364,115 +365,133 @@ def save_observations(*, entries: list[dict], by, progress=None) -> int:
     imports of 100,000 rows: a few queries per 5,000 entries instead of several per entry.
     Raises EntryError naming the failing entry; the transaction then writes nothing.
     """
-    allowed: dict[int, bool] = {}
-    facts = entry.kpi_facts({e["indicator"].id: e["indicator"] for e in entries}.values())
-    current = entry.this_year()
-    now = timezone.now()
-    written = created = 0
+    bulk = _BulkSave(entries, by)
+    written = 0
     for start in range(0, len(entries), BULK_CHUNK):
         chunk = entries[start : start + BULK_CHUNK]
-        indicator_ids = {item["indicator"].id for item in chunk}
-        existing = {}
-        # Values read when checked are locked and compared. A chunk of new values only needs
-        # no lookup: the unique (KPI, year) index refuses a value someone created meanwhile
-        # (IntegrityError; the caller finds which).
-        if any(item["version"] is not None for item in chunk):
-            existing = {
-                (o.indicator_id, o.year): o
-                for o in Observation.objects.select_for_update(of=("self",))
-                .filter(indicator_id__in=indicator_ids, year__in={e["year"] for e in chunk})
-                .order_by()
-            }
+        bulk.write_chunk(start, chunk)
+        written += len(chunk)
+        if progress is not None:
+            progress(written)
+    bulk.record_created()
+    return written
+
+
+class _BulkSave:
+    """One call of save_observations: what it knows of the KPIs, and what it wrote."""
+
+    def __init__(self, entries: list[dict], by):
+        self.entries, self.by = entries, by
+        self.allowed: dict[int, bool] = {}
+        self.facts = entry.kpi_facts({e["indicator"].id: e["indicator"] for e in entries}.values())
+        self.current = entry.this_year()
+        self.now = timezone.now()
+        self.created = 0
+
+    def write_chunk(self, start: int, chunk: list[dict]) -> None:
+        existing = self._locked(chunk)
         creates, updates = [], []
         for offset, item in enumerate(chunk):
-            position, indicator = start + offset, item["indicator"]
-            if indicator.id not in allowed:
-                allowed[indicator.id] = may(by, "indicators.enter_value", indicator)
-            if not allowed[indicator.id]:
-                raise EntryError(position, _("You may not do this for this KPI."))
-            kpi = facts[indicator.id]
-            refused = entry.year_finding(kpi.years, item["year"], current=current) or next(
-                iter(entry.unit_findings(kpi, item["value"])), None
-            )
-            if refused:
-                raise EntryError(position, refused.message)
-            observation = existing.get((indicator.id, item["year"]))
+            position = start + offset
+            self._check(position, item)
+            observation = existing.get((item["indicator"].id, item["year"]))
             if observation is None:
                 if item["version"] is not None:
                     raise EntryError(position, _("This value was deleted since you read it."))
                 creates.append(
                     {
-                        "indicator_id": indicator.id,
+                        "indicator_id": item["indicator"].id,
                         "year": item["year"],
                         "value": item["value"],
                         "source": item["source"],
                         "note": item["note"],
                     }
                 )
-                continue
-            if item["version"] is None:
-                raise EntryError(
-                    position,
-                    _("Someone else entered a value for this KPI and year after your preview."),
-                )
-            if observation.version != item["version"]:
-                raise EntryError(
-                    position,
-                    _(
-                        "This value was changed by someone else (version %(theirs)s; you edited "
-                        "version %(yours)s). Nothing was saved: reload to see the current value."
-                    )
-                    % {"theirs": observation.version, "yours": item["version"]},
-                )
-            if observation.status not in EDITABLE:
-                raise EntryError(
-                    position,
-                    _("This value is %(status)s and cannot be edited.")
-                    % {"status": observation.get_status_display()},
-                )
-            observation.value, observation.source = item["value"], item["source"]
-            observation.note, observation.entered_by = item["note"], by
-            observation.entered_at = observation.updated_at = now
-            observation.version += 1
-            updates.append(observation)
+            else:
+                updates.append(self._updated(position, observation, item))
         if creates:
-            insert_rows(
-                Observation,
-                creates,
-                {
-                    "status": WorkflowStatus.DRAFT,
-                    "entered_by_id": by.pk,
-                    "entered_at": now,
-                    "updated_at": now,
-                    "version": 1,
-                },
-            )
-            created += len(creates)
+            shared = {
+                "status": WorkflowStatus.DRAFT,
+                "entered_by_id": self.by.pk,
+                "entered_at": self.now,
+                "updated_at": self.now,
+                "version": 1,
+            }
+            insert_rows(Observation, creates, shared)
+            self.created += len(creates)
         if updates:
             Observation.objects.bulk_update(updates, fields=BULK_FIELDS, batch_size=BULK_CHUNK)
             copy_to_history(
                 Observation.objects.filter(pk__in=[o.pk for o in updates]),
-                by=by,
-                when=now,
+                by=self.by,
+                when=self.now,
                 reason="edited",
                 kind="~",
             )
-        written += len(chunk)
-        if progress is not None:
-            progress(written)
-    if created:
+
+    def _locked(self, chunk: list[dict]) -> dict[tuple[int, int], Observation]:
+        # Values read when checked are locked and compared. A chunk of new values only needs
+        # no lookup: the unique (KPI, year) index refuses a value someone created meanwhile
+        # (IntegrityError; the caller finds which).
+        if all(item["version"] is None for item in chunk):
+            return {}
+        return {
+            (o.indicator_id, o.year): o
+            for o in Observation.objects.select_for_update(of=("self",))
+            .filter(
+                indicator_id__in={item["indicator"].id for item in chunk},
+                year__in={item["year"] for item in chunk},
+            )
+            .order_by()
+        }
+
+    def _check(self, position: int, item: dict) -> None:
+        indicator = item["indicator"]
+        if indicator.id not in self.allowed:
+            self.allowed[indicator.id] = may(self.by, "indicators.enter_value", indicator)
+        if not self.allowed[indicator.id]:
+            raise EntryError(position, _("You may not do this for this KPI."))
+        kpi = self.facts[indicator.id]
+        refused = entry.year_finding(kpi.years, item["year"], current=self.current) or next(
+            iter(entry.unit_findings(kpi, item["value"])), None
+        )
+        if refused:
+            raise EntryError(position, refused.message)
+
+    def _updated(self, position: int, observation: Observation, item: dict) -> Observation:
+        if item["version"] is None:
+            raise EntryError(
+                position,
+                _("Someone else entered a value for this KPI and year after your preview."),
+            )
+        if observation.version != item["version"]:
+            raise EntryError(position, _stale(observation.version, item["version"]))
+        if observation.status not in EDITABLE:
+            raise EntryError(
+                position,
+                _("This value is %(status)s and cannot be edited.")
+                % {"status": observation.get_status_display()},
+            )
+        observation.value, observation.source = item["value"], item["source"]
+        observation.note, observation.entered_by = item["note"], self.by
+        observation.entered_at = observation.updated_at = self.now
+        observation.version += 1
+        return observation
+
+    def record_created(self) -> None:
+        if not self.created:
+            return
         # The values this call created, and only those: version 1, entered by `by` at `now`
         # (to the microsecond; values created by others or earlier cannot match).
         copy_to_history(
             Observation.objects.filter(
-                indicator_id__in={item["indicator"].id for item in entries},
+                indicator_id__in={item["indicator"].id for item in self.entries},
                 version=1,
-                entered_by=by,
-                entered_at=now,
+                entered_by=self.by,
+                entered_at=self.now,
             ),
-            by=by,
-            when=now,
+            by=self.by,
+            when=self.now,
             reason="entered",
             kind="+",
         )
-    return written

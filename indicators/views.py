@@ -13,11 +13,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from core.errors import WorkflowError
+from core.numbers import plain_number
 from core.spreadsheets import safe_cell
 from indicators import entry, queries, services
 from indicators.models import Indicator, Observation, WorkflowStatus
 from indicators.permissions import require_workspace
-from indicators.templatetags.kpi import plain_number
 from plans.models import Plan
 from regions.access import may
 from regions.models import Region
@@ -155,10 +155,6 @@ def value_form(request, indicator_id: int, year: int):
     submission not yet reviewed. The same rulebook as the grid, the API and the import."""
     require_workspace(request.user)
     page = queries.value_page(request.user, indicator_id, year)
-    indicator, observation = page.indicator, page.observation
-    here = reverse("value_form", args=[indicator.pk, year])
-    errors: dict[str, list[str]] = {}
-    general: list[str] = []
     if page.year_refused:
         # No value can be entered for this year: the page says why (and nothing is saved).
         return render(
@@ -167,43 +163,11 @@ def value_form(request, indicator_id: int, year: int):
             {"page": page, "general_errors": [page.year_refused.message], "editable": False},
             status=404,
         )
+    errors: dict[str, list[str]] = {}
+    general: list[str] = []
     if request.method == "POST":
-        post, action = request.POST, request.POST.get("action", "save")
-        version = post.get("version") or None
         try:
-            if action in ("save", "submit"):
-                with transaction.atomic():
-                    saved = services.save_observation(
-                        indicator=indicator,
-                        year=year,
-                        value=post.get("value", ""),
-                        source=post.get("source", ""),
-                        note=post.get("note", ""),
-                        by=request.user,
-                        version=version,
-                    )
-                    if action == "submit":
-                        services.submit_observations(observations=[saved], by=request.user)
-                if action == "submit":
-                    messages.success(
-                        request, _("Submitted for review. The ministry has been notified.")
-                    )
-                else:
-                    messages.success(request, _("Saved as draft."))
-                return redirect(here)
-            if action == "delete" and observation is not None:
-                services.delete_observation(
-                    observation=observation, by=request.user, version=version
-                )
-                messages.success(request, _("The draft was deleted. Its history is kept."))
-                return redirect(f"{reverse('workspace')}?year={year}")
-            if action == "withdraw" and observation is not None:
-                services.withdraw_observation(
-                    observation=observation, by=request.user, version=version
-                )
-                messages.success(request, _("The value was withdrawn: it is a draft again."))
-                return redirect(here)
-            general.append(_("Nothing was done: there is no value to do this with."))
+            return _act_on_value(request, page)
         except ValidationError as error:
             if hasattr(error, "error_dict"):
                 errors = error.message_dict
@@ -211,14 +175,14 @@ def value_form(request, indicator_id: int, year: int):
                 general.extend(error.messages)
         except (WorkflowError, PermissionDenied) as error:
             general.extend(error_messages(error))
-    if request.method == "POST":
         # After a refusal the form shows what the user typed, so nothing is lost.
         form = {name: request.POST.get(name, "") for name in ("value", "source", "note")}
     else:
+        o = page.observation
         form = {
-            "value": plain_number(observation.value) if observation else "",
-            "source": observation.source if observation else "",
-            "note": observation.note if observation else "",
+            "value": plain_number(o.value) if o else "",
+            "source": o.source if o else "",
+            "note": o.note if o else "",
         }
     return render(
         request,
@@ -228,9 +192,45 @@ def value_form(request, indicator_id: int, year: int):
             "form": form,
             "errors": errors,
             "general_errors": general,
-            "editable": observation is None or observation.status in services.EDITABLE,
+            "editable": page.observation is None or page.observation.status in services.EDITABLE,
         },
     )
+
+
+def _act_on_value(request, page):
+    """The form's action (save, submit, delete, withdraw), and where to go after it; the
+    services' refusals propagate to the form."""
+    post, action = request.POST, request.POST.get("action", "save")
+    indicator, observation, year = page.indicator, page.observation, page.year
+    here = reverse("value_form", args=[indicator.pk, year])
+    version = post.get("version") or None
+    if action in ("save", "submit"):
+        with transaction.atomic():
+            saved = services.save_observation(
+                indicator=indicator,
+                year=year,
+                value=post.get("value", ""),
+                source=post.get("source", ""),
+                note=post.get("note", ""),
+                by=request.user,
+                version=version,
+            )
+            if action == "submit":
+                services.submit_observations(observations=[saved], by=request.user)
+        if action == "submit":
+            messages.success(request, _("Submitted for review. The ministry has been notified."))
+        else:
+            messages.success(request, _("Saved as draft."))
+        return redirect(here)
+    if action == "delete" and observation is not None:
+        services.delete_observation(observation=observation, by=request.user, version=version)
+        messages.success(request, _("The draft was deleted. Its history is kept."))
+        return redirect(f"{reverse('workspace')}?year={year}")
+    if action == "withdraw" and observation is not None:
+        services.withdraw_observation(observation=observation, by=request.user, version=version)
+        messages.success(request, _("The value was withdrawn: it is a draft again."))
+        return redirect(here)
+    raise WorkflowError(_("Nothing was done: there is no value to do this with."))
 
 
 class _Rollback(Exception):

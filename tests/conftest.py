@@ -1,4 +1,4 @@
-"""Shared fixtures: the seed loaded once per test run, and the personas of STYLE.md."""
+"""Shared fixtures: the seed loaded once per test run, and the personas of docs/style.md."""
 
 import pytest
 from django.conf import settings

@@ -570,7 +570,7 @@ def failed_message(client, name, content):
 
 
 def refused_message(client, name, content):
-    # Refused by the upload form (indicators/uploads.py): nothing is kept, not even a batch.
+    # Refused by the upload form (imports/uploads.py): nothing is kept, not even a batch.
     response = upload(client, name, content)
     assert response.status_code == 400
     assert not ImportBatch.objects.exists()

@@ -1,8 +1,8 @@
 """Properties of indicators.progress.assess that must hold for every input (hypothesis).
 
-The expected figures are worked out here from DESIGN.md's methodology with exact fractions
-(and, for CAGR, a separate high-precision logarithm), never through progress.py's helpers, so a
-slip in the module cannot hide behind the same slip in the test.
+The expected figures are worked out here from the methodology (docs/methodology.md) with exact
+fractions (and, for CAGR, a separate high-precision logarithm), never through progress.py's
+helpers, so a slip in the module cannot hide behind the same slip in the test.
 """
 
 import math
@@ -29,7 +29,7 @@ PROPERTY = settings(
     max_examples=200, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
 )
 
-# Lower bounds of the pace bands, as DESIGN.md states them (not the module's constants).
+# Lower bounds of the pace bands, as docs/methodology.md states them (not the module's constants).
 BANDS = [
     (D("0.95"), "substantial_progress"),
     (D("0.6"), "moderate_progress"),
@@ -469,7 +469,7 @@ def test_progress_moves_with_the_latest_value_towards_the_target(direction, meth
     if method == "linear":
         assert better.pace >= worse.pace
     elif exact(low) <= 0 < exact(high):
-        # DESIGN.md switches CAGR to the linear pace where a value is not positive, so the two
+        # The methodology switches CAGR to the linear pace where a value is not positive, so the two
         # values are judged by different yardsticks and the status may step back: baseline 2,
         # target 8,000,002, a value of 0 has linear pace -0.0000005, reported (and judged) as
         # 0 = limited progress, while 1 has a growth pace of -0.00025 = deterioration.
