@@ -9,6 +9,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 
 from core.numbers import plain_number
 from core.spreadsheets import append_row, safe_cell
+from indicators import entry
 from indicators.models import Indicator, Observation
 
 COLUMNS = ("plan", "kpi", "kpi_name", "unit", "year", "value", "source", "note", "status")
@@ -16,7 +17,8 @@ XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml
 
 
 def template_rows(*, user, plan_key: str | None = None) -> list[dict]:
-    """Rows of the download template: each KPI the user enters × each of its entry years."""
+    """Rows of the download template: each KPI the user enters × each year a value can be
+    entered for now (the rulebook's open years: none after this one)."""
     indicators = (
         Indicator.objects.editable_by(user).select_related("plan", "unit").order_by("plan", "id")
     )
@@ -30,7 +32,7 @@ def template_rows(*, user, plan_key: str | None = None) -> list[dict]:
     rows = []
     for indicator in indicators:
         unit = indicator.unit.symbol or indicator.unit_id
-        for year in indicator.entry_years:
+        for year in entry.open_years(indicator):
             observation = observations.get((indicator.pk, year))
             rows.append(
                 {
@@ -154,8 +156,8 @@ def template_xlsx(rows: Iterable[dict]) -> bytes:
     guide.append(["열 Column", "설명", "Description"])
     for cell in guide[1]:
         cell.font = bold
-    for entry in GUIDE:
-        guide.append(list(entry))
+    for line in GUIDE:
+        guide.append(list(line))
     guide.append([])
     for korean, english in GUIDE_NOTES:
         guide.append(["", korean, english])

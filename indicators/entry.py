@@ -275,6 +275,12 @@ def unit_bounds(unit: str, ranked: int) -> tuple[Decimal, Decimal] | None:
     return None
 
 
+def open_years(indicator: Indicator) -> list[int]:
+    """The years a value of this KPI can be entered for now: its entry years up to this one."""
+    current = this_year()
+    return [year for year in indicator.entry_years if year <= current]
+
+
 def unit_findings(facts: KpiFacts, value: Decimal) -> list[Finding]:
     """Refusals by the value's unit: what the unit cannot be (a rank of 0, a share of 101%)."""
     unit = facts.unit

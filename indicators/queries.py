@@ -38,12 +38,6 @@ def default_year(years: list[int]) -> int | None:
     return due[-1] if due else years[0]
 
 
-def open_years(indicator: Indicator) -> list[int]:
-    """The years a value of this KPI can be entered for now (the rulebook's year rule)."""
-    current = entry.this_year()
-    return [y for y in indicator.entry_years if y <= current]
-
-
 @dataclass
 class WorkspaceRow:
     indicator: Indicator
@@ -77,7 +71,7 @@ class Workspace:
 def workspace(user, year: int | None) -> Workspace:
     """The user's KPIs, a KPI × year matrix of statuses, and the rows of one year."""
     indicators = editable_indicators(user)
-    years = sorted({y for i in indicators for y in open_years(i)})
+    years = sorted({y for i in indicators for y in entry.open_years(i)})
     if year not in years:
         year = default_year(years)
     observations = {

@@ -8,23 +8,21 @@ content type, body).
 Random ids and bodies would almost never name a value that exists, so a hook on the schema
 turns two in three schema-valid cases into realistic ones: ids of KPIs, plans and values that
 exist (a draft, a submitted, a returned and an approved value of Busan, of Daejeon and of the
-national plan are made for each test), the value's current version, a free year of the KPI.
-A permission oracle then checks every 2xx against DESIGN.md's rules (a secretariat writes only
-its own region's values, only the ministry reviews and never its own entries, nobody without a
-role writes, the public and the administrator see approved values only), and each persona's
-tests must reach a 2xx on every write that persona may make: the fuzzing has to get past
-validation, not just bounce off it.
+national plan are made for each test by tests/factories.py), the value's current version, a
+free year of the KPI. A permission oracle then checks every 2xx against the access rules of
+docs/design.md (a secretariat writes only its own region's values, only the ministry reviews
+and never its own entries, nobody without a role writes, the public and the administrator see
+approved values only), and each persona's tests must reach a 2xx on every write that persona
+may make: the fuzzing has to get past validation, not just bounce off it.
 """
 
 import csv
 import io
 from collections import Counter
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 import pytest
 import schemathesis
-from django.contrib.auth import get_user_model
 from django.core import signals
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
@@ -38,12 +36,11 @@ from schemathesis.checks import (
 from schemathesis.config import SchemathesisConfig
 
 from config.wsgi import application
-from indicators import services
+from indicators.entry import open_years
 from indicators.models import Indicator, Observation
-from indicators.queries import open_years
 from plans.models import Plan
 from regions.models import Region
-from regions.services import create_account
+from tests import factories
 
 SCHEMA_URL = "/api/schema/?format=json"
 # Every phase: the schema's examples, coverage (boundary and invalid values of every parameter,
@@ -157,16 +154,10 @@ current: list[World] = []
 
 def build_world(persona: str, *, values: bool) -> World:
     users = {
-        "busan": create_account(
-            username="fuzz-busan", password=PASSWORD, role="secretariat", region_code="26"
-        ),
-        "daejeon": create_account(
-            username="fuzz-daejeon", password=PASSWORD, role="secretariat", region_code="30"
-        ),
-        "ministry": create_account(username="fuzz-ministry", password=PASSWORD, role="ministry"),
-        "admin": get_user_model().objects.create_superuser(
-            "fuzz-root", "root@example.com", PASSWORD
-        ),
+        "busan": factories.account("fuzz-busan", "secretariat", "26", password=PASSWORD),
+        "daejeon": factories.account("fuzz-daejeon", "secretariat", "30", password=PASSWORD),
+        "ministry": factories.account("fuzz-ministry", "ministry", password=PASSWORD),
+        "admin": factories.superuser("fuzz-root", password=PASSWORD),
     }
     if values:
         make_values(users)
@@ -190,47 +181,35 @@ def build_world(persona: str, *, values: bool) -> World:
 def make_values(users) -> None:
     """A draft, a submitted, a returned and an approved value of Busan, of Daejeon and of the
     national plan (whose submitted ones were entered by another officer and by this one)."""
-    reviewer = create_account(username="fuzz-reviewer", password=PASSWORD, role="ministry")
+    reviewer = factories.account("fuzz-reviewer", "ministry", password=PASSWORD)
     # The seed gives Daejeon a plan but no KPI: give it one, so its own writes can succeed.
-    daejeon_kpi = Indicator.objects.create(
-        plan=Plan.objects.get(key="daejeon-2023"),
+    daejeon_kpi = factories.kpi(
+        "daejeon-2023",
         key="fuzz_rnd_to_grdp_pct",
+        unit="pct",
+        baseline="5.1",
+        target="6",
         name_ko="지역내총생산 대비 연구개발투자 비중",
         name_en="R&D investment as a share of GRDP",
-        unit_id="pct",
-        direction="increase",
-        baseline_year=2021,
-        baseline_value=Decimal("5.1"),
-        target_year=2027,
-        target_value=Decimal("6"),
     )
-    busan_rnd = Indicator.objects.get(plan__key="busan-2", key="rnd_to_grdp_pct")
-    busan_talent = Indicator.objects.get(plan__key="busan-2", key="se_talent_flow_index")
+    busan_rnd = factories.seed_kpi("busan-2", "rnd_to_grdp_pct")
+    busan_talent = factories.seed_kpi("busan-2", "se_talent_flow_index")
     # And a national KPI with years to spare: values are entered up to this year only.
-    national = Indicator.objects.create(
-        plan=Plan.objects.get(key="national-6"),
+    national = factories.kpi(
+        "national-6",
         key="fuzz_regional_rnd_share",
+        unit="pct",
+        baseline="40",
+        target="45",
+        baseline_year=2020,
         name_ko="지역 R&D 비중",
         name_en="Regional share of R&D",
-        unit_id="pct",
-        direction="increase",
-        baseline_year=2020,
-        baseline_value=Decimal("40"),
-        target_year=2027,
-        target_value=Decimal("45"),
     )
 
-    def value(indicator, year, amount, by, *, to=None, reviewer_=reviewer):
-        observation = services.save_observation(
-            indicator=indicator, year=year, value=amount, by=by, source="https://kosis.kr/"
+    def value(indicator, year, amount, by, to="draft"):
+        factories.value(
+            indicator, year, amount, by=by, to=to, reviewer=reviewer, source="https://kosis.kr/"
         )
-        if to is None:
-            return
-        observation = services.submit_observation(observation=observation, by=by)
-        if to == "approved":
-            services.approve_observation(observation=observation, by=reviewer_)
-        elif to == "returned":
-            services.return_observation(observation=observation, by=reviewer_, comment="확인 요망")
 
     busan, daejeon, ministry = users["busan"], users["daejeon"], users["ministry"]
     value(busan_rnd, 2022, "1.9", busan)
@@ -242,7 +221,7 @@ def make_values(users) -> None:
     value(daejeon_kpi, 2024, "5.3", daejeon, to="submitted")
     value(daejeon_kpi, 2025, "5.4", daejeon, to="returned")
     value(daejeon_kpi, 2026, "5.5", daejeon, to="approved")
-    value(national, 2024, "41", reviewer, to="submitted", reviewer_=ministry)
+    value(national, 2024, "41", reviewer, to="submitted")
     value(national, 2025, "42", ministry, to="submitted")  # the ministry may not approve it
     value(national, 2026, "43", ministry)  # 2021–2023 stay free for the ministry to enter
 
@@ -425,7 +404,7 @@ def may_see(world: World, item: dict) -> bool:
 
 
 def check_permissions(world: World, case, response) -> None:
-    """Every 2xx on a value must be one DESIGN.md allows this persona."""
+    """Every 2xx on a value must be one the access rules allow this persona."""
     method, path = case.method.upper(), case.operation.path
     world.seen[(method, path, response.status_code // 100)] += 1
     if not 200 <= response.status_code < 300 or not path.startswith(OBSERVATIONS):

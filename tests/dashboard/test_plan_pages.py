@@ -1,10 +1,8 @@
-from decimal import Decimal
-
 import pytest
 
-from indicators.models import Indicator, Observation, Unit, WorkflowStatus
-from plans.models import Budget, Plan, Strategy, Task
+from plans.models import Budget, Plan, Task
 from regions.models import Region
+from tests import factories
 from tests.helpers import count_queries
 
 PUBLIC_PAGES = [
@@ -78,7 +76,7 @@ def test_the_english_plan_page_formats_units_in_english(db, anonymous):
 
 def test_provisional_items_carry_a_badge_with_their_note_as_tooltip(db, anonymous):
     html = anonymous.get("/en/plans/busan-2/").content.decode()
-    kpi = Indicator.objects.get(plan__key="busan-2", key="rnd_to_grdp_pct")
+    kpi = factories.seed_kpi("busan-2", "rnd_to_grdp_pct")
     assert 'class="badge badge-provisional"' in html
     assert "Not confirmed: Baseline year is not stated" in html
     assert kpi.note_en[:40].replace("'", "&#x27;") in html
@@ -142,45 +140,30 @@ def test_a_stored_javascript_link_never_renders(db, anonymous):
 def add_regional_plans(number: int) -> None:
     """More plans, strategies, tasks, KPIs, values and budgets: pages must not query more."""
     national_task = Task.objects.filter(strategy__plan__key="national-6").first()
-    rank = Unit.objects.get(key="rank")
     for index, region in enumerate(Region.objects.filter(plans__isnull=True)[:number]):
-        plan = Plan.objects.create(
-            key=f"extra-{region.code}",
-            level="regional",
-            region=region,
+        plan = factories.plan(
+            f"extra-{region.code}",
+            region=region.code,
             name_ko=f"추가 계획 {index}",
             name_en=f"Extra {index}",
-            start_year=2023,
-            end_year=2027,
             provisional=True,
         )
         plan.directions.create(number=1, name_ko="방향", name_en="Direction")
         for s in (1, 2, 3):
-            strategy = Strategy.objects.create(
-                plan=plan, number=s, name_ko=f"전략 {s}", name_en=f"Strategy {s}"
-            )
             for t in (1, 2, 3):
-                task = Task.objects.create(
-                    strategy=strategy, number=t, name_ko=f"과제 {t}", name_en=f"Task {t}"
-                )
-                task.aligns_with.add(national_task)
+                factories.task(plan, f"{s}-{t}", aligns_with=[national_task])
         for k in range(4):
-            kpi = Indicator.objects.create(
-                plan=plan,
+            kpi = factories.kpi(
+                plan,
                 key=f"kpi-{k}",
+                unit="rank",
+                baseline=9,
+                target=5,
+                direction="decrease",
                 name_ko=f"지표 {k}",
                 name_en=f"KPI {k}",
-                unit=rank,
-                direction="decrease",
-                baseline_year=2021,
-                baseline_value=Decimal(9),
-                target_year=2027,
-                target_value=Decimal(5),
             )
-            for year in (2022, 2023, 2024):
-                Observation.objects.create(
-                    indicator=kpi, year=year, value=Decimal(8), status=WorkflowStatus.APPROVED
-                )
+            factories.approved_values(kpi, dict.fromkeys((2022, 2023, 2024), 8))
         Budget.objects.create(plan=plan, year=2024, basis="plan", total=100, central=60)
 
 

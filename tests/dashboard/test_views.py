@@ -7,6 +7,7 @@ from indicators import services
 from indicators.models import Indicator, Observation, SeriesValue, Unit, WorkflowStatus
 from plans.models import Plan, Strategy, Task
 from regions.models import Region
+from tests import factories
 from tests.helpers import count_queries
 
 DASHBOARD_PAGES = [
@@ -99,14 +100,8 @@ def test_the_kpi_page_lists_approved_values_with_their_sources(db, anonymous):
 def test_only_approved_values_are_public(
     db, anonymous, busan, ministry, django_capture_on_commit_callbacks
 ):
-    kpi = Indicator.objects.get(plan__key="busan-2", key="rnd_to_grdp_pct")
-    draft = Observation.objects.create(
-        indicator=kpi,
-        year=2023,
-        value=Decimal("2.1"),
-        status=WorkflowStatus.DRAFT,
-        entered_by=busan.user,
-    )
+    kpi = factories.seed_kpi("busan-2", "rnd_to_grdp_pct")
+    draft = factories.value(kpi, 2023, "2.1", by=busan.user)
     html = anonymous.get("/dashboard/regions/26/").content.decode()
     card = html.split('id="kpi-rnd_to_grdp_pct"')[1].split("</article>")[0]
     assert "status-not_available" in card and "2.1%" not in card
@@ -320,11 +315,9 @@ def test_an_approved_value_shows_on_the_next_request_although_pages_are_cached(
     anonymous.get("/dashboard/regions/26/")
     with django_assert_max_num_queries(2):  # served from the cache (the session, at most)
         anonymous.get("/dashboard/regions/26/")
-    kpi = Indicator.objects.get(plan__key="busan-2", key="rnd_to_grdp_pct")
+    kpi = factories.seed_kpi("busan-2", "rnd_to_grdp_pct")
     with django_capture_on_commit_callbacks(execute=True):
-        value = services.save_observation(indicator=kpi, year=2024, value="2.2", by=busan.user)
-        services.submit_observation(observation=value, by=busan.user)
-        services.approve_observation(observation=value, by=ministry.user)
+        factories.value(kpi, 2024, "2.2", by=busan.user, to="approved", reviewer=ministry.user)
     assert "2.2%" in anonymous.get("/dashboard/regions/26/").content.decode()
 
 
@@ -359,10 +352,9 @@ def test_a_cached_embed_may_still_be_framed_and_a_cached_csv_stays_a_download(db
 
 
 def test_a_region_with_many_plans_lists_them_and_shows_one_in_full(db, anonymous):
-    add = Plan.objects.create(
-        key="muni-21010",
-        level="regional",
-        region_id="26",
+    add = factories.plan(
+        "muni-21010",
+        region="26",
         name_ko="부산광역시 중구 과학기술진흥계획",
         name_en="Jung-gu plan",
         start_year=2020,

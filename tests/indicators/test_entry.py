@@ -18,8 +18,8 @@ from rest_framework.test import APIClient
 from imports import services as import_services
 from indicators import entry
 from indicators.entry import ACCEPTED, NEEDS_NOTE, REFUSED
-from indicators.models import Indicator, Observation
-from plans.models import Plan
+from indicators.models import Observation
+from tests import factories
 
 D = Decimal
 
@@ -90,27 +90,15 @@ def test_a_number_typed_with_its_unit_is_told_to_leave_the_unit_out():
 @pytest.fixture
 def kpis(db):
     """Busan's three KPIs of the seed, and three more with the units it lacks."""
-    plan = Plan.objects.get(key="busan-2")
 
     def extra(key, unit, baseline, target):
-        return Indicator.objects.create(
-            plan=plan,
-            key=key,
-            name_ko=key,
-            name_en=key,
-            unit_id=unit,
-            direction="increase",
-            baseline_year=2021,
-            baseline_value=D(baseline),
-            target_year=2027,
-            target_value=D(target),
-        )
+        return factories.kpi("busan-2", key=key, unit=unit, baseline=baseline, target=target)
 
-    found = {i.key: i for i in Indicator.objects.filter(plan=plan)}
     return {
-        "rank": found["rcostii_rank"],  # 9 → 5; approved 2015–2022 (mean about 7.9)
-        "pct": found["rnd_to_grdp_pct"],  # 1.85 → 2.3
-        "index": found["se_talent_flow_index"],  # 0.26 → 0.30
+        # 9 → 5; approved 2015–2022 (mean about 7.9)
+        "rank": factories.seed_kpi("busan-2", "rcostii_rank"),
+        "pct": factories.seed_kpi("busan-2", "rnd_to_grdp_pct"),  # 1.85 → 2.3
+        "index": factories.seed_kpi("busan-2", "se_talent_flow_index"),  # 0.26 → 0.30
         "persons": extra("rule_graduates", "persons", "7227", "8000"),
         "amount": extra("rule_budget", "krw_100m", "1200", "1500"),
         "points": extra("rule_score", "points", "60", "70"),

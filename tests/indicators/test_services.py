@@ -7,31 +7,30 @@ from django.utils import translation
 
 from core.errors import ConflictError, WorkflowError
 from indicators import services
-from indicators.models import Indicator, Observation, WorkflowStatus
+from indicators.models import Observation, WorkflowStatus
+from tests import factories
 
 D = Decimal
 
 
 @pytest.fixture
 def rnd(db):
-    return Indicator.objects.select_related("plan", "unit").get(
-        plan__key="busan-2", key="rnd_to_grdp_pct"
-    )
+    return factories.seed_kpi("busan-2", "rnd_to_grdp_pct")
 
 
 @pytest.fixture
 def rank(db):
-    return Indicator.objects.select_related("plan", "unit").get(
-        plan__key="busan-2", key="rcostii_rank"
-    )
+    return factories.seed_kpi("busan-2", "rcostii_rank")
 
 
 @pytest.fixture
 def national(db):
-    return Indicator.objects.select_related("plan", "unit").get(plan__key="national-6")
+    return factories.seed_kpi("national-6", "regions_with_st_agency")
 
 
 def enter(indicator, client, year=2025, value="2.05", **extra):
+    """The secretariat's (or officer's) save under test; a value a test starts from is made
+    by tests/factories.py."""
     return services.save_observation(
         indicator=indicator, year=year, value=value, by=client.user, **extra
     )
@@ -98,7 +97,7 @@ def test_a_source_must_be_a_web_address(rnd, busan):
 
 
 def test_a_stale_version_is_a_conflict_and_overwrites_nothing(rnd, busan):
-    first = enter(rnd, busan)
+    first = factories.value(rnd, 2025, "2.05", by=busan.user)
     enter(rnd, busan, value="2.10", version=first.version)  # someone else saved meanwhile
     with pytest.raises(ConflictError) as caught:
         enter(rnd, busan, value="2.20", version=first.version)
@@ -141,28 +140,21 @@ def test_submitting_tells_the_ministry_and_returning_tells_the_secretariat(
 
 
 def test_a_secretariat_cannot_approve(rnd, busan):
-    observation = enter(rnd, busan)
-    services.submit_observation(observation=observation, by=busan.user)
+    observation = factories.value(rnd, 2025, "2.05", by=busan.user, to="submitted")
     with pytest.raises(PermissionDenied):
         services.approve_observation(observation=observation, by=busan.user)
 
 
-def test_whoever_entered_a_value_does_not_approve_it(national, ministry, django_user_model):
-    observation = enter(national, ministry, value="10")
-    services.submit_observation(observation=observation, by=ministry.user)
+def test_whoever_entered_a_value_does_not_approve_it(national, ministry):
+    observation = factories.value(national, 2025, "10", by=ministry.user, to="submitted")
     with pytest.raises(PermissionDenied):
         services.approve_observation(observation=observation, by=ministry.user)
-    from regions.services import create_account
-
-    colleague = create_account(
-        username="colleague", password="x" * 12, role="ministry", validate=False
-    )
+    colleague = factories.account("colleague", "ministry")
     services.approve_observation(observation=observation, by=colleague)
 
 
 def test_returning_needs_a_comment_and_the_secretariat_can_fix_and_resubmit(rnd, busan, ministry):
-    observation = enter(rnd, busan)
-    services.submit_observation(observation=observation, by=busan.user)
+    observation = factories.value(rnd, 2025, "2.05", by=busan.user, to="submitted")
     with pytest.raises(ValidationError):
         services.return_observation(observation=observation, by=ministry.user, comment="  ")
     returned = services.return_observation(
@@ -202,7 +194,7 @@ def test_a_ministry_officer_reopens_an_approved_value_with_a_reason(rank, busan,
 def test_an_outlier_needs_a_note_before_it_is_submitted(rank, busan):
     # Busan's approved ranks (11, 9, 8, 7, 5, 9, 6) have a mean near 7.9 and SD near 2;
     # a rank of 17 is more than 3 SD away.
-    observation = enter(rank, busan, year=2023, value="17")
+    observation = factories.value(rank, 2023, "17", by=busan.user)
     with pytest.raises(ValidationError) as caught:
         services.submit_observation(observation=observation, by=busan.user)
     assert "note" in " ".join(caught.value.messages).lower() or "비고" in " ".join(
@@ -225,7 +217,7 @@ def test_a_value_in_line_with_history_needs_no_note(rank, busan):
     ("kpi", "value"), [("rcostii_rank", "2.5"), ("rcostii_rank", "18"), ("rnd_to_grdp_pct", "120")]
 )
 def test_a_value_outside_what_its_unit_allows_is_refused_even_with_a_note(db, busan, kpi, value):
-    indicator = Indicator.objects.get(plan__key="busan-2", key=kpi)
+    indicator = factories.seed_kpi("busan-2", kpi)
     with pytest.raises(ValidationError) as caught:
         enter(indicator, busan, year=2024, value=value, note="설명")
     assert list(caught.value.message_dict) == ["value"]
@@ -233,7 +225,7 @@ def test_a_value_outside_what_its_unit_allows_is_refused_even_with_a_note(db, bu
 
 
 def test_a_draft_kept_from_before_a_rule_existed_cannot_be_submitted(rnd, busan):
-    observation = enter(rnd, busan, year=2024, value="2")
+    observation = factories.value(rnd, 2024, "2", by=busan.user)
     Observation.objects.filter(pk=observation.pk).update(value=120, note="older rules")
     observation.refresh_from_db()
     with translation.override("en"), pytest.raises(ValidationError, match="cannot be submitted"):
@@ -241,7 +233,7 @@ def test_a_draft_kept_from_before_a_rule_existed_cannot_be_submitted(rnd, busan)
 
 
 def test_a_secretariat_deletes_a_draft_which_its_history_keeps(rnd, busan, ministry):
-    observation = enter(rnd, busan, year=2024, value="2")
+    observation = factories.value(rnd, 2024, "2", by=busan.user)
     services.delete_observation(observation=observation, by=busan.user)
     assert not Observation.objects.filter(indicator=rnd, year=2024).exists()
     record = Observation.history.filter(id=observation.pk).latest("history_id")
@@ -253,20 +245,16 @@ def test_a_secretariat_deletes_a_draft_which_its_history_keeps(rnd, busan, minis
 
 @pytest.mark.parametrize("status", ["submitted", "returned", "approved"])
 def test_only_a_draft_can_be_deleted(rnd, busan, ministry, status):
-    observation = enter(rnd, busan, year=2024, value="2")
-    services.submit_observation(observation=observation, by=busan.user)
-    if status == "returned":
-        services.return_observation(observation=observation, by=ministry.user, comment="출처?")
-    if status == "approved":
-        services.approve_observation(observation=observation, by=ministry.user)
-    observation.refresh_from_db()
+    observation = factories.value(
+        rnd, 2024, "2", by=busan.user, to=status, reviewer=ministry.user, comment="출처?"
+    )
     with translation.override("en"), pytest.raises(WorkflowError, match="Only a draft can be"):
         services.delete_observation(observation=observation, by=busan.user)
     assert Observation.objects.get(pk=observation.pk).status == status
 
 
 def test_another_region_cannot_delete_or_withdraw_busans_value(rnd, busan, daejeon):
-    observation = enter(rnd, busan, year=2024, value="2")
+    observation = factories.value(rnd, 2024, "2", by=busan.user)
     with pytest.raises(PermissionDenied):
         services.delete_observation(observation=observation, by=daejeon.user)
     services.submit_observation(observation=observation, by=busan.user)
@@ -276,8 +264,7 @@ def test_another_region_cannot_delete_or_withdraw_busans_value(rnd, busan, daeje
 
 
 def test_a_secretariat_withdraws_an_unreviewed_submission_back_to_draft(rnd, busan):
-    observation = enter(rnd, busan, year=2024, value="2")
-    submitted = services.submit_observation(observation=observation, by=busan.user)
+    submitted = factories.value(rnd, 2024, "2", by=busan.user, to="submitted")
     withdrawn = services.withdraw_observation(
         observation=submitted, by=busan.user, version=submitted.version
     )
@@ -290,21 +277,16 @@ def test_a_secretariat_withdraws_an_unreviewed_submission_back_to_draft(rnd, bus
 
 @pytest.mark.parametrize("status", ["draft", "returned", "approved"])
 def test_only_a_submitted_value_can_be_withdrawn(rnd, busan, ministry, status):
-    observation = enter(rnd, busan, year=2024, value="2")
-    if status != "draft":
-        services.submit_observation(observation=observation, by=busan.user)
-    if status == "returned":
-        services.return_observation(observation=observation, by=ministry.user, comment="출처?")
-    if status == "approved":
-        services.approve_observation(observation=observation, by=ministry.user)
-    observation.refresh_from_db()
+    observation = factories.value(
+        rnd, 2024, "2", by=busan.user, to=status, reviewer=ministry.user, comment="출처?"
+    )
     with translation.override("en"), pytest.raises(WorkflowError, match="Only a submitted value"):
         services.withdraw_observation(observation=observation, by=busan.user)
     assert Observation.objects.get(pk=observation.pk).status == status
 
 
 def test_a_stale_version_deletes_and_withdraws_nothing(rnd, busan):
-    observation = enter(rnd, busan, year=2024, value="2")
+    observation = factories.value(rnd, 2024, "2", by=busan.user)
     with pytest.raises(ConflictError):
         services.delete_observation(observation=observation, by=busan.user, version=99)
     services.submit_observation(observation=observation, by=busan.user)
@@ -314,17 +296,16 @@ def test_a_stale_version_deletes_and_withdraws_nothing(rnd, busan):
 
 
 def test_submitting_several_values_is_all_or_nothing(rnd, rank, busan):
-    good = enter(rnd, busan)
-    bad = enter(rank, busan, year=2023, value="17")
+    good = factories.value(rnd, 2025, "2.05", by=busan.user)
+    bad = factories.value(rank, 2023, "17", by=busan.user)
     with pytest.raises(ValidationError):
         services.submit_observations(observations=[good, bad], by=busan.user)
     assert Observation.objects.get(pk=good.pk).status == WorkflowStatus.DRAFT
 
 
 def test_bulk_approval_is_all_or_nothing(rnd, rank, busan, ministry):
-    one = enter(rnd, busan)
-    two = enter(rank, busan, year=2023, value="7")
-    services.submit_observations(observations=[one], by=busan.user)
+    one = factories.value(rnd, 2025, "2.05", by=busan.user, to="submitted")
+    two = factories.value(rank, 2023, "7", by=busan.user)
     with pytest.raises(WorkflowError):
         services.approve_observations(observations=[one, two], by=ministry.user)
     assert Observation.objects.get(pk=one.pk).status == WorkflowStatus.SUBMITTED
@@ -417,7 +398,7 @@ def test_a_bulk_save_keeps_text_exactly_and_writes_history_only_for_its_own_valu
 ):
     # Tabs, newlines, backslashes and "\N" mean something in PostgreSQL's COPY format.
     note = 'tab\there\nnew line\r\\ back\\slash \\N "quoted" 한글 <b>'
-    before = services.save_observation(indicator=rnd, year=2023, value="1.9", by=busan.user)
+    before = factories.value(rnd, 2023, "1.9", by=busan.user)
     history_before = Observation.history.count()
     entries = [
         {
@@ -443,15 +424,12 @@ def test_a_bulk_save_keeps_text_exactly_and_writes_history_only_for_its_own_valu
     assert before.history.count() == 1
 
 
-def test_an_administrator_without_a_role_neither_enters_nor_reviews_values(
-    rnd, busan, django_user_model
-):
+def test_an_administrator_without_a_role_neither_enters_nor_reviews_values(rnd, busan):
     # Separation of duties: the superuser flag is for the admin, not for the workflow.
-    root = django_user_model.objects.create_superuser("root2", "r@example.org", "x-123456789")
+    root = factories.superuser("root2")
     with pytest.raises(PermissionDenied):
         services.save_observation(indicator=rnd, year=2025, value="2", by=root)
-    observation = services.save_observation(indicator=rnd, year=2025, value="2", by=busan.user)
-    services.submit_observation(observation=observation, by=busan.user)
+    observation = factories.value(rnd, 2025, "2", by=busan.user, to="submitted")
     with pytest.raises(PermissionDenied):
         services.approve_observation(observation=observation, by=root)
 

@@ -3,7 +3,8 @@ from decimal import Decimal
 import pytest
 
 from indicators import services
-from indicators.models import Indicator, Observation, WorkflowStatus
+from indicators.models import Observation, WorkflowStatus
+from tests import factories
 from tests.helpers import count_queries
 
 D = Decimal
@@ -11,21 +12,12 @@ D = Decimal
 
 @pytest.fixture
 def rnd(db):
-    return Indicator.objects.get(plan__key="busan-2", key="rnd_to_grdp_pct")
+    return factories.seed_kpi("busan-2", "rnd_to_grdp_pct")
 
 
 @pytest.fixture
 def rank(db):
-    return Indicator.objects.get(plan__key="busan-2", key="rcostii_rank")
-
-
-def submitted(indicator, client, year=2025, value="2.05"):
-    observation = services.save_observation(
-        indicator=indicator, year=year, value=value, by=client.user
-    )
-    services.submit_observation(observation=observation, by=client.user)
-    observation.refresh_from_db()
-    return observation
+    return factories.seed_kpi("busan-2", "rcostii_rank")
 
 
 # ---------------------------------------------------------------- who may open what
@@ -47,8 +39,8 @@ def test_each_role_gets_the_pages_it_may_see(
         assert clients[persona].get(path).status_code == status, persona
 
 
-def test_a_user_without_a_role_is_refused(db, client, django_user_model):
-    client.force_login(django_user_model.objects.create_user("norole"))
+def test_a_user_without_a_role_is_refused(db, client):
+    client.force_login(factories.account("norole"))
     assert client.get("/workspace/").status_code == 403
 
 
@@ -136,7 +128,7 @@ def test_the_secretariat_submits_the_whole_year(rnd, rank, busan):
 
 
 def test_a_stale_grid_gets_a_conflict_message_and_overwrites_nothing(rnd, busan):
-    observation = services.save_observation(indicator=rnd, year=2025, value="2.05", by=busan.user)
+    observation = factories.value(rnd, 2025, "2.05", by=busan.user)
     services.save_observation(
         indicator=rnd, year=2025, value="2.10", by=busan.user, version=observation.version
     )
@@ -155,7 +147,7 @@ def test_a_stale_grid_gets_a_conflict_message_and_overwrites_nothing(rnd, busan)
 
 
 def test_a_returned_value_is_highlighted_with_the_ministrys_comment(rnd, busan, ministry):
-    observation = submitted(rnd, busan)
+    observation = factories.value(rnd, 2025, "2.05", by=busan.user, to="submitted")
     services.return_observation(
         observation=observation, by=ministry.user, comment="<b>출처</b>를 확인해 주세요"
     )
@@ -174,7 +166,7 @@ def test_an_approved_value_shows_locked_without_inputs(rank, busan):
 
 
 def test_the_ministry_sees_the_queue_and_approves(rnd, busan, ministry):
-    observation = submitted(rnd, busan)
+    observation = factories.value(rnd, 2025, "2.05", by=busan.user, to="submitted")
     html = ministry.get("/review/?region=26").content.decode()
     assert f'id="obs-{observation.pk}"' in html
     response = ministry.post(
@@ -186,7 +178,7 @@ def test_the_ministry_sees_the_queue_and_approves(rnd, busan, ministry):
 
 
 def test_the_queue_filters_by_region_plan_and_year(rnd, busan, ministry):
-    observation = submitted(rnd, busan)
+    observation = factories.value(rnd, 2025, "2.05", by=busan.user, to="submitted")
     for query in ("region=30", "plan=daejeon-2023", "year=2024"):
         assert (
             f'id="obs-{observation.pk}"' not in ministry.get(f"/review/?{query}").content.decode()
@@ -194,7 +186,7 @@ def test_the_queue_filters_by_region_plan_and_year(rnd, busan, ministry):
 
 
 def test_returning_without_a_comment_is_refused_with_a_message(rnd, busan, ministry):
-    observation = submitted(rnd, busan)
+    observation = factories.value(rnd, 2025, "2.05", by=busan.user, to="submitted")
     response = ministry.post(
         "/review/", {"return": observation.pk, f"comment-{observation.pk}": ""}, follow=True
     )
@@ -204,7 +196,8 @@ def test_returning_without_a_comment_is_refused_with_a_message(rnd, busan, minis
 
 
 def test_bulk_approve(rnd, rank, busan, ministry):
-    one, two = submitted(rnd, busan), submitted(rank, busan, year=2023, value="7")
+    one = factories.value(rnd, 2025, "2.05", by=busan.user, to="submitted")
+    two = factories.value(rank, 2023, "7", by=busan.user, to="submitted")
     ministry.post("/review/", {"bulk_approve": "1", "selected": [one.pk, two.pk]})
     assert set(
         Observation.objects.filter(pk__in=[one.pk, two.pk]).values_list("status", flat=True)
@@ -212,14 +205,14 @@ def test_bulk_approve(rnd, rank, busan, ministry):
 
 
 def test_a_secretariat_cannot_post_to_the_review_queue(rnd, busan):
-    observation = submitted(rnd, busan)
+    observation = factories.value(rnd, 2025, "2.05", by=busan.user, to="submitted")
     assert busan.post("/review/", {"approve": observation.pk}).status_code == 403
     observation.refresh_from_db()
     assert observation.status == WorkflowStatus.SUBMITTED
 
 
 def test_the_board_counts_values_by_region_year_and_status(rnd, busan, ministry):
-    submitted(rnd, busan)
+    factories.value(rnd, 2025, "2.05", by=busan.user, to="submitted")
     html = ministry.get("/review/board/").content.decode()
     busan_row = html.split(">부산</a>")[1].split("</tr>")[0]
     cells = busan_row.split("<td>")[1:]
@@ -231,10 +224,10 @@ def test_the_board_counts_values_by_region_year_and_status(rnd, busan, ministry)
 
 
 def test_review_pages_run_a_fixed_number_of_queries(rnd, rank, busan, ministry):
-    submitted(rnd, busan)
+    factories.value(rnd, 2025, "2.05", by=busan.user, to="submitted")
     few = {p: count_queries(ministry, p) for p in ("/review/", "/review/board/")}
-    submitted(rank, busan, year=2023, value="7")
-    submitted(rank, busan, year=2024, value="7")
+    factories.value(rank, 2023, "7", by=busan.user, to="submitted")
+    factories.value(rank, 2024, "7", by=busan.user, to="submitted")
     many = {p: count_queries(ministry, p) for p in ("/review/", "/review/board/")}
     assert few == many
     assert count_queries(busan, "/workspace/") <= 10
@@ -277,7 +270,7 @@ def test_a_revised_target_shows_beside_the_original(rank, ministry, anonymous):
 def test_history_on_the_kpi_page_shows_drafts_only_to_those_who_may_see_them(
     rnd, busan, anonymous, ministry, django_capture_on_commit_callbacks
 ):
-    observation = submitted(rnd, busan, value="2.07")
+    observation = factories.value(rnd, 2025, "2.07", by=busan.user, to="submitted")
     assert "2.07%" in ministry.get("/plans/busan-2/kpis/rnd_to_grdp_pct/").content.decode()
     assert "2.07%" in busan.get("/plans/busan-2/kpis/rnd_to_grdp_pct/").content.decode()
     assert "2.07%" not in anonymous.get("/plans/busan-2/kpis/rnd_to_grdp_pct/").content.decode()
@@ -289,7 +282,7 @@ def test_history_on_the_kpi_page_shows_drafts_only_to_those_who_may_see_them(
 
 
 def test_every_approved_value_downloads_as_one_streamed_csv(anonymous, rnd, busan):
-    services.save_observation(indicator=rnd, year=2025, value="2.05", by=busan.user)  # a draft
+    factories.value(rnd, 2025, "2.05", by=busan.user)  # a draft
     response = anonymous.get("/data/kpi-values.csv")
     assert response.streaming
     lines = b"".join(response.streaming_content).decode("utf-8").lstrip("\ufeff").splitlines()

@@ -14,7 +14,8 @@ from dashboard.tasks import refresh_dashboard_cache
 from imports import services as import_services
 from imports import tasks
 from imports.models import ImportBatch
-from indicators.models import Indicator, Observation, WorkflowStatus
+from indicators.models import Observation, WorkflowStatus
+from tests import factories
 
 UNUSED_BROKER = "redis://127.0.0.1:1/0"  # nothing listens on port 1
 
@@ -113,7 +114,7 @@ def test_an_upload_with_the_broker_down_says_so_and_keeps_nothing_half_done(busa
 
 
 def test_confirming_with_the_broker_down_leaves_the_batch_ready_to_confirm_again(busan):
-    batch = import_services.create_import(user=busan.user, file_name="v.csv", content=busan_csv())
+    batch = factories.import_batch(by=busan.user, content=busan_csv(), file_name="v.csv")
     with no_broker():
         response = busan.post(f"/workspace/import/{batch.pk}/", follow=True)
     assert response.status_code == 200
@@ -145,15 +146,12 @@ def test_the_jobs_queued_when_public_data_change_are_real_tasks():
 def test_approving_with_the_broker_down_still_works_and_stales_the_cache(
     busan, ministry, broker_down, django_capture_on_commit_callbacks
 ):
-    kpi = Indicator.objects.get(plan__key="busan-2", key="rnd_to_grdp_pct")
+    kpi = factories.seed_kpi("busan-2", "rnd_to_grdp_pct")
     from core.cache import version
-    from indicators import services
 
     before = version()
     with django_capture_on_commit_callbacks(execute=True):
-        value = services.save_observation(indicator=kpi, year=2024, value="2", by=busan.user)
-        services.submit_observation(observation=value, by=busan.user)
-        services.approve_observation(observation=value, by=ministry.user)
+        factories.value(kpi, 2024, "2", by=busan.user, to="approved", reviewer=ministry.user)
     assert version() == before + 1
 
 

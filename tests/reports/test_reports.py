@@ -1,5 +1,4 @@
 import io
-from decimal import Decimal
 
 import openpyxl
 import pytest
@@ -8,18 +7,14 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from core.jobs import JobsUnavailable
-from indicators.models import Indicator, Observation, Unit, WorkflowStatus
-from plans.models import Plan, Strategy, Task
+from indicators.models import Observation, WorkflowStatus
+from plans.models import Plan, Task
 from reports import queries as report_queries
 from reports import services, workbook
 from reports.models import Report
+from tests import factories
 
 SHEETS = ["요약 Summary", "구조 Structure", "성과지표 KPIs", "실적 Values", "투자 Budgets"]
-
-
-def built(plan_key: str, year: int) -> Report:
-    report = Report.objects.create(plan=Plan.objects.get(key=plan_key), year=year)
-    return services.build_report(report_id=report.pk)
 
 
 def open_workbook(content) -> openpyxl.Workbook:
@@ -42,7 +37,7 @@ def both(msgid: str) -> str:
 
 
 def test_the_busan_2024_report_has_five_sheets_and_one_row_per_kpi(db):
-    report = built("busan-2", 2024)
+    report = factories.report("busan-2", 2024)
     assert report.state == Report.State.READY and report.finished_at is not None
     stored = Report.objects.get(pk=report.pk)
     assert stored.state == Report.State.READY and stored.message == ""
@@ -60,7 +55,7 @@ def test_the_busan_2024_report_has_five_sheets_and_one_row_per_kpi(db):
 
 
 def test_the_rank_row_shows_the_2022_value_and_its_status(db):
-    book = open_workbook(built("busan-2", 2024).workbook)
+    book = open_workbook(factories.report("busan-2", 2024).workbook)
     sheet = book["성과지표 KPIs"]
     rank = records(sheet)[0]
     assert rank["최근연도 Latest year"] == 2022
@@ -84,7 +79,7 @@ def test_the_rank_row_shows_the_2022_value_and_its_status(db):
 
 
 def test_the_values_sheet_lists_the_approved_rank_values_up_to_the_report_year(db):
-    book = open_workbook(built("busan-2", 2024).workbook)
+    book = open_workbook(factories.report("busan-2", 2024).workbook)
     values = [
         (row["연도 Year"], row["값 Value"], row["출처 Source"])
         for row in records(book["실적 Values"])
@@ -113,7 +108,7 @@ def test_the_values_sheet_lists_the_approved_rank_values_up_to_the_report_year(d
 
 
 def test_the_summary_counts_kpis_by_status_and_notes_what_is_provisional(db):
-    book = open_workbook(built("busan-2", 2024).workbook)
+    book = open_workbook(factories.report("busan-2", 2024).workbook)
     rows = {row[0]: row[1] for row in book["요약 Summary"].iter_rows(values_only=True) if row}
     assert rows["보고 연도 Report year"] == 2024
     assert rows["기간 Period"] == "2023–2027"
@@ -126,7 +121,7 @@ def test_the_summary_counts_kpis_by_status_and_notes_what_is_provisional(db):
 
 
 def test_the_structure_sheet_lists_every_task_with_its_national_alignment(db):
-    book = open_workbook(built("busan-2", 2024).workbook)
+    book = open_workbook(factories.report("busan-2", 2024).workbook)
     tasks = records(book["구조 Structure"])
     assert len(tasks) == Task.objects.filter(strategy__plan__key="busan-2").count() == 15
     task = next(t for t in tasks if t["과제 Task"] == "2-4")
@@ -138,14 +133,14 @@ def test_the_structure_sheet_lists_every_task_with_its_national_alignment(db):
 
 
 def test_a_2021_report_judges_the_rank_on_values_up_to_2021_only(db):
-    rank = Indicator.objects.get(plan__key="busan-2", key="rcostii_rank")
+    rank = factories.seed_kpi("busan-2", "rcostii_rank")
     assert rank.assessment.status == "substantial_progress"  # over every year (2022 = 6)
     data = report_queries.report_data(Plan.objects.get(key="busan-2"), 2021)
     row = next(k for k in data.kpis if k.indicator.key == "rcostii_rank")
     assert row.status == "not_available"  # nothing after the 2021 baseline yet
     assert max(v.year for v in row.values) == 2021
 
-    book = open_workbook(built("busan-2", 2021).workbook)
+    book = open_workbook(factories.report("busan-2", 2021).workbook)
     kpi = records(book["성과지표 KPIs"])[0]
     assert kpi["상태 코드 Status code"] == "not_available"
     assert kpi["최근연도 Latest year"] is None and kpi["최근값 Latest"] is None
@@ -154,7 +149,7 @@ def test_a_2021_report_judges_the_rank_on_values_up_to_2021_only(db):
 
 
 def test_the_national_budgets_sheet_shows_the_2024_plan_with_private_not_reported(db):
-    book = open_workbook(built("national-6", 2024).workbook)
+    book = open_workbook(factories.report("national-6", 2024).workbook)
     budgets = records(book["투자 Budgets"])
     planned = [
         b
@@ -174,7 +169,7 @@ def test_the_national_budgets_sheet_shows_the_2024_plan_with_private_not_reporte
 
 
 def test_rebuilding_a_ready_report_changes_nothing(db, monkeypatch):
-    report = built("busan-2", 2024)
+    report = factories.report("busan-2", 2024)
     before = Report.objects.get(pk=report.pk)
 
     def must_not_run(data):
@@ -189,7 +184,7 @@ def test_rebuilding_a_ready_report_changes_nothing(db, monkeypatch):
 
 
 def test_a_failed_build_marks_the_report_failed_and_a_retry_builds_it(db, monkeypatch):
-    report = Report.objects.create(plan=Plan.objects.get(key="busan-2"), year=2024)
+    report = factories.report("busan-2", 2024, build=False)
     real_workbook = workbook.workbook
 
     def broken(data):
@@ -220,28 +215,21 @@ def test_report_data_takes_the_same_number_of_queries_for_3_or_23_kpis(db):
 
     small = queries()
     task = Task.objects.filter(strategy__plan=plan).first()
-    strategy = Strategy.objects.create(plan=plan, number=9, name_ko="추가 전략", name_en="Extra")
-    unit = Unit.objects.get(key="pct")
     for n in range(20):
-        extra_task = Task.objects.create(strategy=strategy, number=n + 1, name_ko=f"과제 {n}")
-        extra_task.aligns_with.add(*task.aligns_with.all())
-        indicator = Indicator.objects.create(
-            plan=plan,
-            task=extra_task,
+        extra_task = factories.task(
+            plan, f"9-{n + 1}", name_ko=f"과제 {n}", aligns_with=task.aligns_with.all()
+        )
+        indicator = factories.kpi(
+            plan,
             key=f"extra-{n}",
+            unit="pct",
+            baseline="1",
+            target="2",
+            task=extra_task,
             name_ko=f"추가 지표 {n}",
             name_en=f"Extra {n}",
-            unit=unit,
-            direction="increase",
-            baseline_year=2021,
-            baseline_value=Decimal("1"),
-            target_year=2027,
-            target_value=Decimal("2"),
         )
-        for year in (2022, 2023, 2024, 2025):
-            Observation.objects.create(
-                indicator=indicator, year=year, value=Decimal("1.2"), status=WorkflowStatus.APPROVED
-            )
+        factories.approved_values(indicator, dict.fromkeys((2022, 2023, 2024, 2025), "1.2"))
     large = queries()
     assert large == small
     assert len(report_queries.report_data(plan, 2024).kpis) == 23
@@ -255,7 +243,7 @@ def list_url(key="busan-2", prefix=""):
 
 
 def test_anyone_sees_the_reports_and_downloads_a_ready_one(db, anonymous):
-    report = built("busan-2", 2024)
+    report = factories.report("busan-2", 2024)
     html = anonymous.get(list_url()).content.decode()
     assert f'href="/plans/busan-2/reports/{report.pk}.xlsx"' in html
     assert f'href="/plans/busan-2/reports/{report.pk}/"' in html
@@ -276,7 +264,7 @@ def test_anyone_sees_the_reports_and_downloads_a_ready_one(db, anonymous):
     ],
 )
 def test_the_print_page_shows_the_report_in_both_languages(db, anonymous, prefix, texts):
-    report = built("busan-2", 2024)
+    report = factories.report("busan-2", 2024)
     response = anonymous.get(f"{prefix}/plans/busan-2/reports/{report.pk}/")
     assert response.status_code == 200
     html = response.content.decode()
@@ -286,7 +274,7 @@ def test_the_print_page_shows_the_report_in_both_languages(db, anonymous, prefix
 
 
 def test_the_national_print_page_shows_budgets_up_to_the_report_year(db, anonymous):
-    report = built("national-6", 2024)
+    report = factories.report("national-6", 2024)
     html = anonymous.get(f"/plans/national-6/reports/{report.pk}/").content.decode()
     assert "47,627" in html and "60,506" in html
     assert "66,528" not in html  # the 2025 plan comes after a 2024 report
@@ -297,7 +285,7 @@ def test_a_report_that_is_not_ready_cannot_be_downloaded_or_printed(db, anonymou
         report = Report.objects.create(plan=Plan.objects.get(key="busan-2"), year=2024, state=state)
         assert anonymous.get(f"/plans/busan-2/reports/{report.pk}.xlsx").status_code == 404
         assert anonymous.get(f"/plans/busan-2/reports/{report.pk}/").status_code == 404
-    ready = built("busan-2", 2024)
+    ready = factories.report("busan-2", 2024)
     # A report is found only under its own plan.
     assert anonymous.get(f"/plans/national-6/reports/{ready.pk}.xlsx").status_code == 404
     assert anonymous.get("/plans/no-such-plan/reports/").status_code == 404
@@ -369,7 +357,7 @@ def test_a_build_that_fails_in_process_is_reported_not_a_server_error(db, busan,
 
 
 def test_the_list_runs_the_same_number_of_queries_for_1_or_10_reports(db, anonymous):
-    built("busan-2", 2024)
+    factories.report("busan-2", 2024)
 
     def queries() -> int:
         with CaptureQueriesContext(connection) as context:
@@ -378,12 +366,12 @@ def test_the_list_runs_the_same_number_of_queries_for_1_or_10_reports(db, anonym
 
     small = queries()
     for year in range(2015, 2024):
-        built("busan-2", year)
+        factories.report("busan-2", year)
     assert queries() == small
 
 
 def test_the_print_page_runs_the_same_number_of_queries_for_3_or_23_kpis(db, anonymous):
-    report = built("busan-2", 2024)
+    report = factories.report("busan-2", 2024)
     url = f"/plans/busan-2/reports/{report.pk}/"
 
     def queries() -> int:
@@ -393,24 +381,18 @@ def test_the_print_page_runs_the_same_number_of_queries_for_3_or_23_kpis(db, ano
 
     small = queries()
     plan = report.plan
-    strategy = Strategy.objects.create(plan=plan, number=9, name_ko="추가 전략", name_en="Extra")
     national = Task.objects.filter(strategy__plan__key="national-6")[:2]
     for n in range(20):
-        task = Task.objects.create(strategy=strategy, number=n + 1, name_ko=f"과제 {n}")
-        task.aligns_with.add(*national)
-        indicator = Indicator.objects.create(
-            plan=plan,
-            task=task,
+        task = factories.task(plan, f"9-{n + 1}", name_ko=f"과제 {n}", aligns_with=national)
+        indicator = factories.kpi(
+            plan,
             key=f"extra-{n}",
-            name_ko=f"추가 지표 {n}",
-            unit=Unit.objects.get(key="rank"),
+            unit="rank",
+            baseline="9",
+            target="5",
             direction="decrease",
-            baseline_year=2021,
-            baseline_value=Decimal("9"),
-            target_year=2027,
-            target_value=Decimal("5"),
+            task=task,
+            name_ko=f"추가 지표 {n}",
         )
-        Observation.objects.create(
-            indicator=indicator, year=2023, value=Decimal("7"), status=WorkflowStatus.APPROVED
-        )
+        factories.approved_values(indicator, {2023: "7"})
     assert queries() == small

@@ -1,9 +1,10 @@
 """Markup planted in every user-supplied text, for the escaping tests (pages and browser).
 
-`plant()` writes it through the services where a service owns the write (values, their
-workflow, target revisions) and through the models for what the admin edits (names, notes,
-sources). It is shared by tests/security/test_escaping.py and tests/browser/test_csp.py (which
-runs it in the browser server's own database with `manage.py shell`).
+`plant()` writes it through the services where a service owns the write (values and their
+workflow, made by tests/factories.py; target revisions; the report) and through the models for
+what the admin edits (names, notes, sources). It is shared by tests/security/test_escaping.py
+and tests/browser/test_csp.py (which runs it in the browser server's own database with
+`manage.py shell`).
 """
 
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ from indicators import services
 from indicators.models import Indicator, Unit
 from plans.models import Plan, Strategy, Task
 from regions.models import Agency, Region
-from reports.models import Report
+from tests import factories
 
 PAYLOAD = "<script>alert(1)</script><img src=x onerror=alert(1)>\"'&"
 # A source must be an http(s) address; this one is, and still carries markup.
@@ -53,7 +54,7 @@ def plant(*, secretariat, ministry) -> Planted:
     Strategy.objects.filter(pk=strategy.pk).update(name_ko=PAYLOAD, name_en=PAYLOAD)
     task = Task.objects.filter(strategy=strategy).order_by("number").first()
     Task.objects.filter(pk=task.pk).update(name_ko=PAYLOAD, name_en=PAYLOAD, note_en=PAYLOAD)
-    indicator = Indicator.objects.get(plan=plan, key=KPI)
+    indicator = factories.seed_kpi(PLAN, KPI)
     Unit.objects.filter(pk=indicator.unit_id).update(
         symbol_ko=SHORT_PAYLOAD, symbol_en=SHORT_PAYLOAD
     )
@@ -65,30 +66,28 @@ def plant(*, secretariat, ministry) -> Planted:
         note_en=PAYLOAD,
         sources=[URL_PAYLOAD, "javascript:alert(1)"],
     )
-    indicator = Indicator.objects.get(pk=indicator.pk)
+    indicator = factories.seed_kpi(PLAN, KPI)
 
-    def entered(year, value):
-        return services.save_observation(
-            indicator=indicator,
-            year=year,
-            value=value,
+    def entered(year, value, to):
+        return factories.value(
+            indicator,
+            year,
+            value,
+            by=secretariat,
+            to=to,
+            reviewer=ministry,
             source=URL_PAYLOAD,
             note=PAYLOAD,
-            by=secretariat,
+            comment=PAYLOAD,
         )
 
-    approved = services.submit_observation(observation=entered(2024, "2.1"), by=secretariat)
-    services.approve_observation(observation=approved, by=ministry)
-    returned = services.submit_observation(observation=entered(2025, "2.2"), by=secretariat)
-    services.return_observation(observation=returned, by=ministry, comment=PAYLOAD)
-    services.submit_observation(observation=entered(2026, "2.3"), by=secretariat)
+    entered(2024, "2.1", "approved")
+    entered(2025, "2.2", "returned")
+    entered(2026, "2.3", "submitted")
     services.revise_target(
         indicator=indicator, target_year=2027, target_value="2.5", reason=PAYLOAD, by=ministry
     )
-    from reports import services as reports
-
-    report = Report.objects.create(plan=plan, year=2024)
-    reports.build_report(report_id=report.pk)
+    report = factories.report(plan, 2024)
     code = f"{strategy.number}-{task.number}"
     return Planted(task_path=f"/plans/{PLAN}/tasks/{code}/", report_id=report.pk)
 

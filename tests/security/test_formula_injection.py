@@ -7,7 +7,7 @@ sources, a series source. Each file is then fetched by whoever may fetch it. No 
 start like a formula (a quoted `'=…` is text), no XLSX cell may be a formula and every
 formula-like XLSX text must carry Excel's quote-prefix flag; the planted text must be there
 (so the test proves something) and a negative value must still be a number. Agency names and
-review comments reach no spreadsheet. The rule itself: config/spreadsheets.py.
+review comments reach no spreadsheet. The rule itself: core/spreadsheets.py.
 """
 
 import csv
@@ -22,12 +22,10 @@ from django.urls import reverse
 
 from core.spreadsheets import append_row, needs_quote, safe_cell, unquote
 from imports import checks, reading
-from indicators import services
 from indicators.models import Indicator, Observation, SeriesValue, Unit
 from plans.models import Budget, Plan, Strategy, Task
 from regions.models import Region
-from reports import services as reports
-from reports.models import Report
+from tests import factories
 
 # An index may be negative (with a note): the value that must stay a number in every file.
 PLAN, KPI, REGION, SERIES = "busan-2", "se_talent_flow_index", "26", "rcostii_rank"
@@ -86,7 +84,7 @@ def plant(*, secretariat, ministry) -> int:
     )
     task = Task.objects.filter(strategy=strategy).order_by("number").first()
     Task.objects.filter(pk=task.pk).update(name_ko=PLANTED["task_ko"], name_en=PLANTED["task_en"])
-    indicator = Indicator.objects.get(plan=plan, key=KPI)
+    indicator = factories.seed_kpi(PLAN, KPI)
     Unit.objects.filter(pk=indicator.unit_id).update(
         symbol_ko=PLANTED["unit"], symbol_en=PLANTED["unit"]
     )
@@ -95,23 +93,21 @@ def plant(*, secretariat, ministry) -> int:
     )
     Budget.objects.update(sources=[URL_FORMULA])  # the seed has the national plan's
     SeriesValue.objects.filter(series=SERIES, region_id=REGION).update(source=URL_FORMULA)
-    indicator = Indicator.objects.get(pk=indicator.pk)
+    indicator = factories.seed_kpi(PLAN, KPI)
 
     years = list(indicator.entry_years)
     approved_year = years[0]
-    observation = services.save_observation(
-        indicator=indicator,
-        year=approved_year,
-        value=str(NEGATIVE),
-        note="-3.5 추정",
+    factories.value(
+        indicator,
+        approved_year,
+        str(NEGATIVE),
         by=secretariat,
+        to="approved",
+        reviewer=ministry,
+        note="-3.5 추정",
     )
-    observation = services.submit_observation(observation=observation, by=secretariat)
-    services.approve_observation(observation=observation, by=ministry)
     for year, note in zip(years[1:], NOTES, strict=False):
-        services.save_observation(
-            indicator=indicator, year=year, value="2.5", note=note, by=secretariat
-        )
+        factories.value(indicator, year, "2.5", by=secretariat, note=note)
     # Sources are web addresses when entered; older or admin-edited rows need not be.
     Observation.objects.filter(indicator=indicator).update(source=URL_FORMULA)
     return approved_year
@@ -308,9 +304,7 @@ def test_the_template_xlsx_holds_no_formula(planted, busan):
 
 
 def test_the_report_workbook_holds_no_formula(planted, busan):
-    plan = Plan.objects.get(key=PLAN)
-    report = Report.objects.create(plan=plan, year=planted)
-    reports.build_report(report_id=report.pk)
+    report = factories.report(PLAN, planted)
     response = busan.get(reverse("report_download", args=[PLAN, report.pk]))
     assert response.status_code == 200
     cells = assert_xlsx_safe(response.content)

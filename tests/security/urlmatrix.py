@@ -3,8 +3,8 @@
 - `routes()` walks Django's URL resolver — both languages of `i18n_patterns`, the API router
   with its format-suffix twins, the admin, the schema and docs — and names every pattern by a
   stable key (its URL name; `<name>.<format>` for a suffix twin; the route for an unnamed one).
-- `World` makes the real objects the URLs are opened on, all belonging to Busan so that
-  "Daejeon on Busan's object" is a meaningful cross-region check.
+- `World` makes the real objects the URLs are opened on (through tests/factories.py), all
+  belonging to Busan so that "Daejeon on Busan's object" is a meaningful cross-region check.
 - `path_of` builds a non-admin pattern's address from `PATH_ARGS` and the `World`; `admin_path`
   does it for the admin, whose patterns `admin_kind` sorts into one family of rules.
 """
@@ -22,14 +22,12 @@ from django.urls.resolvers import LocalePrefixPattern
 from django.utils import timezone, translation
 from rest_framework.authtoken.models import Token, TokenProxy
 
-from imports import services as import_services
 from imports.models import ImportBatch
-from indicators import services
 from indicators.models import Indicator, Observation, ReminderLog
 from plans.models import Plan
 from regions.models import Region
-from reports import services as reports
 from reports.models import Report
+from tests import factories
 
 LANGUAGES = ("ko", "en")
 
@@ -102,7 +100,7 @@ class World:
         self.busan_user = busan_user
 
     def kpi(self, key: str) -> Indicator:
-        return Indicator.objects.select_related("plan", "unit").get(plan__key="busan-2", key=key)
+        return factories.seed_kpi("busan-2", key)
 
     @cached_property
     def plan(self) -> Plan:
@@ -115,25 +113,19 @@ class World:
     @cached_property
     def draft(self) -> Observation:
         """Busan's draft value (2025)."""
-        return services.save_observation(
-            indicator=self.rnd,
-            year=2025,
-            value=DRAFT_VALUE,
-            source=DRAFT_SOURCE,
-            by=self.busan_user,
-        )
+        return factories.value(self.rnd, 2025, DRAFT_VALUE, by=self.busan_user, source=DRAFT_SOURCE)
 
     @cached_property
     def submitted(self) -> Observation:
         """Busan's value submitted for review (2024)."""
-        observation = services.save_observation(
-            indicator=self.kpi("se_talent_flow_index"),
-            year=2024,
-            value=SUBMITTED_VALUE,
-            source=SUBMITTED_SOURCE,
+        return factories.value(
+            self.kpi("se_talent_flow_index"),
+            2024,
+            SUBMITTED_VALUE,
             by=self.busan_user,
+            to="submitted",
+            source=SUBMITTED_SOURCE,
         )
-        return services.submit_observation(observation=observation, by=self.busan_user)
 
     @cached_property
     def approved(self) -> Observation:
@@ -145,16 +137,13 @@ class World:
     @cached_property
     def report(self) -> Report:
         """Busan's 2024 report, built."""
-        report = reports.request_report(plan=self.plan, year=2024, by=self.busan_user)
-        return reports.build_report(report_id=report.pk)
+        return factories.report(self.plan, 2024, by=self.busan_user)
 
     @cached_property
     def batch(self) -> ImportBatch:
         """Busan's checked spreadsheet upload of one value, ready to be confirmed."""
         content = "plan,kpi,year,value,source,note\nbusan-2,rnd_to_grdp_pct,2026,2.2,,\n"
-        batch = import_services.create_import(
-            user=self.busan_user, file_name="busan.csv", content=content.encode()
-        )
+        batch = factories.import_batch(by=self.busan_user, content=content, file_name="busan.csv")
         assert batch.state == ImportBatch.State.CHECKED and not batch.problem_count, batch.rows
         return batch
 
