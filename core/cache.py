@@ -129,6 +129,15 @@ def _key(kind: str, *parts: str) -> str:
     return f"{kind}:{version()}:{get_language() or 'ko'}:{digest}"
 
 
+def _replay(hit) -> HttpResponse:
+    """A cached (content, headers) pair as a response."""
+    content, headers = hit
+    response = HttpResponse(content)
+    for name, value in headers.items():
+        response[name] = value
+    return response
+
+
 def public_page(view):
     """Serve an anonymous visitor's GET of a public page from the cache (per data version,
     language and full path). Signed-in users, and anyone with a session or a flash message
@@ -146,11 +155,7 @@ def public_page(view):
         key = _key("page", request.get_full_path())
         hit = _read(key)
         if hit is not None:
-            content, headers = hit
-            response = HttpResponse(content)
-            for name, value in headers.items():
-                response[name] = value
-            return response
+            return _replay(hit)
         response = view(request, *args, **kwargs)
         if response.status_code == 200 and not response.streaming and not response.cookies:
             if hasattr(response, "render"):
@@ -187,11 +192,7 @@ class PublicAPICacheMiddleware:
         key = _key("api", request.META.get("HTTP_ACCEPT", ""), request.get_full_path())
         hit = _read(key)
         if hit is not None:
-            content, headers = hit
-            response = HttpResponse(content)
-            for name, value in headers.items():
-                response[name] = value
-            return response
+            return _replay(hit)
         response = self.get_response(request)
         if response.status_code == 200 and not response.streaming:
             headers = {

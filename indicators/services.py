@@ -128,9 +128,7 @@ def _refused_now(observation: Observation, facts: entry.KpiFacts) -> list[str]:
 @transaction.atomic
 def delete_observation(*, observation: Observation, by, version=None) -> None:
     """Delete a draft; its history keeps it. Submitted, returned and approved values stay."""
-    observation = _locked(observation)
-    _require(by, "indicators.delete_value", observation)
-    _check_version(observation, version)
+    observation = _locked_for(observation, by=by, perm="indicators.delete_value", version=version)
     if observation.status != WorkflowStatus.DRAFT:
         raise WorkflowError(
             _("Only a draft can be deleted; this value is %(status)s.")
@@ -144,9 +142,7 @@ def delete_observation(*, observation: Observation, by, version=None) -> None:
 @transaction.atomic
 def withdraw_observation(*, observation: Observation, by, version=None) -> Observation:
     """Take back a submitted value the ministry has not reviewed yet: it is a draft again."""
-    observation = _locked(observation)
-    _require(by, "indicators.withdraw_value", observation)
-    _check_version(observation, version)
+    observation = _locked_for(observation, by=by, perm="indicators.withdraw_value", version=version)
     if observation.status != WorkflowStatus.SUBMITTED:
         raise WorkflowError(
             _(
@@ -213,6 +209,14 @@ def submit_observation(*, observation: Observation, by, version=None) -> Observa
         observation = _locked(observation)
         _check_version(observation, version)
         submit_observations(observations=[observation], by=by)
+    return observation
+
+
+def _locked_for(observation: Observation, *, by, perm: str, version) -> Observation:
+    """The value locked for a change, once `by` may make it and nobody changed it since."""
+    observation = _locked(observation)
+    _require(by, perm, observation)
+    _check_version(observation, version)
     return observation
 
 
@@ -289,9 +293,7 @@ def _send_back(observation: Observation, *, by, text: str, code: str) -> Observa
 @transaction.atomic
 def return_observation(*, observation: Observation, by, comment: str, version=None) -> Observation:
     """Send a submitted value back to the secretariat with a required comment."""
-    observation = _locked(observation)
-    _require(by, "indicators.review_value", observation)
-    _check_version(observation, version)
+    observation = _locked_for(observation, by=by, perm="indicators.review_value", version=version)
     comment = (comment or "").strip()
     if not comment:
         raise ValidationError({"comment": _("Say why the value is returned.")})
@@ -303,9 +305,7 @@ def return_observation(*, observation: Observation, by, comment: str, version=No
 @transaction.atomic
 def reopen_observation(*, observation: Observation, by, reason: str, version=None) -> Observation:
     """Unlock an approved value for correction (it goes back as returned), with a reason."""
-    observation = _locked(observation)
-    _require(by, "indicators.reopen_value", observation)
-    _check_version(observation, version)
+    observation = _locked_for(observation, by=by, perm="indicators.reopen_value", version=version)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Say why the approved value is reopened.")})
