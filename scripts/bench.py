@@ -137,8 +137,16 @@ def wrk(url: str) -> dict:
     }
 
 
-def main() -> None:
-    OUT.mkdir(parents=True, exist_ok=True)
+def shell_line(code: str) -> str:
+    """The last line a `manage.py shell -c` snippet prints."""
+    return manage("shell", "-c", code, capture=True).strip().splitlines()[-1]
+
+
+# --- Step 1: the database -------------------------------------------------------------------
+
+
+def prepare_database() -> None:
+    """Create and migrate the bench database, load the seed and (once) the scale data."""
     if USE_REDIS:
         import redis
 
@@ -146,20 +154,10 @@ def main() -> None:
     ensure_database()
     manage("migrate", "--noinput", "-v0")
     manage("load_seed", "-v0")
-    counts = (
-        manage(
-            "shell",
-            "-c",
-            (
-                "from plans.models import Plan; from indicators.models import Observation as O;"
-                "print(Plan.objects.filter(key__startswith='muni-').count(), O.objects.count())"
-            ),
-            capture=True,
-        )
-        .strip()
-        .splitlines()[-1]
-        .split()
-    )
+    counts = shell_line(
+        "from plans.models import Plan; from indicators.models import Observation as O;"
+        "print(Plan.objects.filter(key__startswith='muni-').count(), O.objects.count())"
+    ).split()
     if counts[0] == "0":
         print("Generating the national-scale data (once)…", flush=True)
         manage("generate_scale_data")
@@ -174,44 +172,38 @@ def main() -> None:
         ),
     )
     manage("collectstatic", "--noinput", "-v0")
-    stats = (
-        manage(
-            "shell",
-            "-c",
-            (
-                "from plans.models import Plan;"
-                "from indicators.models import Indicator, Observation;"
-                "print(Plan.objects.count(), Indicator.objects.count(),"
-                " Observation.objects.count())"
-            ),
-            capture=True,
-        )
-        .strip()
-        .splitlines()[-1]
-        .split()
-    )
+
+
+def data_size() -> tuple[int, int, int]:
+    """Plans, KPIs and observations in the bench database."""
+    stats = shell_line(
+        "from plans.models import Plan;"
+        "from indicators.models import Indicator, Observation;"
+        "print(Plan.objects.count(), Indicator.objects.count(),"
+        " Observation.objects.count())"
+    ).split()
     plans, kpis, observations = (int(x) for x in stats)
-    sample = (
-        manage(
-            "shell",
-            "-c",
-            (
-                "from indicators.models import Indicator as I;"
-                "i = I.objects.filter(plan__key__startswith='muni-').select_related('plan')"
-                ".order_by('id').first() or I.objects.select_related('plan').first();"
-                "print(i.plan.key, i.key, i.plan.region_id)"
-            ),
-            capture=True,
-        )
-        .strip()
-        .splitlines()[-1]
+    return plans, kpis, observations
+
+
+def sample_kpi() -> tuple[str, str, str]:
+    """A municipal KPI (else any) to measure: its plan key, its key and its region."""
+    sample = shell_line(
+        "from indicators.models import Indicator as I;"
+        "i = I.objects.filter(plan__key__startswith='muni-').select_related('plan')"
+        ".order_by('id').first() or I.objects.select_related('plan').first();"
+        "print(i.plan.key, i.key, i.plan.region_id)"
     )
     plan_key, kpi_key, region = sample.split()
+    return plan_key, kpi_key, region
 
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    log = open(OUT / "gunicorn.log", "wb")  # noqa: SIM115 - closed in finally
-    server = subprocess.Popen(
+
+# --- Step 2: the server ---------------------------------------------------------------------
+
+
+def start_server(port: int, log) -> subprocess.Popen:
+    """gunicorn, 2 sync workers on loopback, as in production."""
+    return subprocess.Popen(
         [
             PYTHON,
             "-m",
@@ -233,59 +225,95 @@ def main() -> None:
         stdout=log,
         stderr=subprocess.STDOUT,
     )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"{base}/healthz", timeout=2).read()
-                break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    sys.exit("gunicorn did not start; see var/bench/gunicorn.log")
-                time.sleep(0.3)
-        pages = [
-            ("healthz", "/healthz"),
-            ("home", "/"),
-            ("region dashboard", f"/dashboard/regions/{region}/"),
-            ("KPI page", f"/plans/{plan_key}/kpis/{kpi_key}/"),
-            ("compare page", "/dashboard/compare/"),
-            ("API indicator list", "/api/v1/indicators/"),
-            ("API 1,000 observations", "/api/v1/observations/?page_size=1000&page=2"),
-        ]
-        results = {}
-        for name, path in pages:
-            for _ in range(4):  # warm the caches (of both workers when the cache is local)
-                urllib.request.urlopen(base + path, timeout=120).read()
-            results[name] = {"path": path, **wrk(base + path)}
-            row = results[name]
-            print(
-                f"{name:24} {row['rps']:9.1f} req/s  p50 {row['p50_ms']:7.2f} ms"
-                f"  p99 {row['p99_ms']:7.2f} ms",
-                flush=True,
-            )
-        # The ceiling is measured first and last, and the better run counts: a page is never
-        # flattered by a /healthz run that happened to coincide with other work.
-        again = wrk(base + "/healthz")
-        if again["rps"] > results["healthz"]["rps"]:
-            results["healthz"] = {"path": "/healthz", **again}
-        ceiling = results["healthz"]["rps"]
-        for row in results.values():
-            row["ratio"] = row["rps"] / ceiling
 
-        started = time.perf_counter()
-        with urllib.request.urlopen(f"{base}/data/kpi-values.csv", timeout=600) as response:
-            exported = sum(1 for _line in response) - 1
-        export_s = time.perf_counter() - started
+
+def wait_until_up(base: str, server: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            urllib.request.urlopen(f"{base}/healthz", timeout=2).read()
+            return
+        except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                sys.exit("gunicorn did not start; see var/bench/gunicorn.log")
+            time.sleep(0.3)
+
+
+# --- Step 3: the measurements ---------------------------------------------------------------
+
+
+def pages_to_measure(plan_key: str, kpi_key: str, region: str) -> list[tuple[str, str]]:
+    return [
+        ("healthz", "/healthz"),
+        ("home", "/"),
+        ("region dashboard", f"/dashboard/regions/{region}/"),
+        ("KPI page", f"/plans/{plan_key}/kpis/{kpi_key}/"),
+        ("compare page", "/dashboard/compare/"),
+        ("API indicator list", "/api/v1/indicators/"),
+        ("API 1,000 observations", "/api/v1/observations/?page_size=1000&page=2"),
+    ]
+
+
+def measure_pages(base: str, pages: list[tuple[str, str]]) -> dict:
+    """wrk on each page after a warm-up, and each page's ratio to /healthz."""
+    results = {}
+    for name, path in pages:
+        for _ in range(4):  # warm the caches (of both workers when the cache is local)
+            urllib.request.urlopen(base + path, timeout=120).read()
+        results[name] = {"path": path, **wrk(base + path)}
+        row = results[name]
+        print(
+            f"{name:24} {row['rps']:9.1f} req/s  p50 {row['p50_ms']:7.2f} ms"
+            f"  p99 {row['p99_ms']:7.2f} ms",
+            flush=True,
+        )
+    # The ceiling is measured first and last, and the better run counts: a page is never
+    # flattered by a /healthz run that happened to coincide with other work.
+    again = wrk(base + "/healthz")
+    if again["rps"] > results["healthz"]["rps"]:
+        results["healthz"] = {"path": "/healthz", **again}
+    ceiling = results["healthz"]["rps"]
+    for row in results.values():
+        row["ratio"] = row["rps"] / ceiling
+    return results
+
+
+def measure_export(base: str) -> tuple[int, float]:
+    """Rows of the streamed CSV export of every approved value, and the seconds it took."""
+    started = time.perf_counter()
+    with urllib.request.urlopen(f"{base}/data/kpi-values.csv", timeout=600) as response:
+        exported = sum(1 for _line in response) - 1
+    return exported, time.perf_counter() - started
+
+
+def measure_with_server(pages: list[tuple[str, str]]) -> tuple[dict, int, float]:
+    """Start gunicorn, measure the pages and the export, stop gunicorn."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    log = open(OUT / "gunicorn.log", "wb")  # noqa: SIM115 - closed in finally
+    server = start_server(port, log)
+    try:
+        wait_until_up(base, server)
+        results = measure_pages(base, pages)
+        exported, export_s = measure_export(base)
     finally:
         server.terminate()
         server.wait(timeout=30)
         log.close()
+    return results, exported, export_s
 
+
+def measure_import() -> tuple[str, int]:
+    """The bench_import command's line and its rows per second."""
     imported = manage("bench_import", "--rows", "100000", capture=True)
     match = re.search(r"rows_per_s=(\d+)", imported)
-    import_rate = int(match.group(1)) if match else 0
-    export_rate = exported / export_s if export_s else 0
+    return imported, int(match.group(1)) if match else 0
 
+
+# --- Step 4: the report ---------------------------------------------------------------------
+
+
+def target_checks(results: dict, import_rate: int, export_rate: float) -> list[tuple[str, bool]]:
     checks = []
     for name, row in results.items():
         if name.startswith("API"):
@@ -299,8 +327,19 @@ def main() -> None:
             checks.append((f"{name} p99 < {PAGE_P99_MS} ms", row["p99_ms"] < PAGE_P99_MS))
     checks.append((f"import ≥ {IMPORT_ROWS_PER_S:,} rows/s", import_rate >= IMPORT_ROWS_PER_S))
     checks.append((f"export ≥ {EXPORT_ROWS_PER_S:,} rows/s", export_rate >= EXPORT_ROWS_PER_S))
+    return checks
 
-    stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%d-%H%M%S")
+
+def report_text(
+    stamp: str,
+    size: tuple[int, int, int],
+    results: dict,
+    imported: str,
+    export: tuple[int, float, float],
+    checks: list[tuple[str, bool]],
+) -> str:
+    plans, kpis, observations = size
+    exported, export_s, export_rate = export
     lines = [
         f"# Benchmark {stamp}",
         "",
@@ -326,20 +365,37 @@ def main() -> None:
         "|---|---|",
     ]
     lines += [f"| {label} | {'yes' if ok else 'NO'} |" for label, ok in checks]
-    report = "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n"
+
+
+def write_report(stamp: str, report: str, summary: dict) -> None:
+    """var/bench/report-<stamp>.md, latest.md and latest.json."""
     (OUT / f"report-{stamp}.md").write_text(report, encoding="utf-8")
     (OUT / "latest.md").write_text(report, encoding="utf-8")
-    (OUT / "latest.json").write_text(
-        json.dumps(
-            {
-                "pages": results,
-                "import_rows_per_s": import_rate,
-                "export_rows_per_s": export_rate,
-                "checks": dict(checks),
-            },
-            indent=2,
-        ),
-        encoding="utf-8",
+    (OUT / "latest.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
+
+
+def main() -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    prepare_database()
+    size = data_size()
+    pages = pages_to_measure(*sample_kpi())
+    results, exported, export_s = measure_with_server(pages)
+    imported, import_rate = measure_import()
+    export_rate = exported / export_s if export_s else 0
+    checks = target_checks(results, import_rate, export_rate)
+
+    stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%d-%H%M%S")
+    report = report_text(stamp, size, results, imported, (exported, export_s, export_rate), checks)
+    write_report(
+        stamp,
+        report,
+        {
+            "pages": results,
+            "import_rows_per_s": import_rate,
+            "export_rows_per_s": export_rate,
+            "checks": dict(checks),
+        },
     )
     print("\n" + report)
 

@@ -3,11 +3,13 @@ import io
 import time
 from decimal import Decimal
 
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from imports import services as import_services
 from imports.models import ImportBatch
+from indicators import entry
 from indicators.models import Indicator, Observation, Unit
 from plans.models import Level, Plan
 from regions.models import Membership, Region, Role
@@ -25,12 +27,13 @@ class Command(BaseCommand):
         parser.add_argument("--region", default="26")
 
     def handle(self, *args, rows, years, region, **options):
-        from django.contrib.auth import get_user_model
-
         place = Region.objects.filter(code=region).first()
         if place is None:
             raise CommandError(f"No region {region}; load the seed first.")
         kpis = -(-rows // years)
+        # The years end with this one: a value for a year still to come is refused.
+        last = entry.this_year()
+        first = last - years + 1
         user, _ = get_user_model().objects.get_or_create(username="bench-import")
         Membership.objects.update_or_create(
             user=user, defaults={"role": Role.SECRETARIAT, "region": place}
@@ -44,8 +47,8 @@ class Command(BaseCommand):
                 region=place,
                 name_ko="벤치마크",
                 name_en="Benchmark",
-                start_year=2001,
-                end_year=2000 + years,
+                start_year=first,
+                end_year=last,
                 provisional=True,
             )
             Indicator.objects.bulk_create(
@@ -56,9 +59,9 @@ class Command(BaseCommand):
                     name_en=f"KPI {i}",
                     unit=unit,
                     direction="increase",
-                    baseline_year=2000,
+                    baseline_year=first - 1,
                     baseline_value=Decimal(1),
-                    target_year=2000 + years,
+                    target_year=last,
                     target_value=Decimal(2),
                 )
                 for i in range(kpis)
@@ -68,7 +71,7 @@ class Command(BaseCommand):
         writer.writerow(["plan", "kpi", "year", "value", "source", "note"])
         written = 0
         for i in range(kpis):
-            for year in range(2001, 2001 + years):
+            for year in range(first, last + 1):
                 if written == rows:
                     break
                 writer.writerow(
