@@ -206,8 +206,10 @@ def _apply_rulebook(check: RowCheck, facts, raw_value, context: _CheckContext) -
             note=check.note,
             current=context.current,
         )
-        check.problems.extend(checked.messages)
-        check.warnings.extend(flag.message for flag in checked.flags)
+        if checked.refusals:
+            check.problems.extend(checked.messages)
+        if checked.flags:
+            check.warnings.extend(flag.message for flag in checked.flags)
         check.value, check.source, check.note = checked.value, checked.source, checked.note
         return
     try:

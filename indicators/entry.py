@@ -181,6 +181,21 @@ class KpiFacts:
     # without a given year are kept once computed (an import checks many rows of one KPI).
     history: dict[int, Decimal] = field(default_factory=dict)
     _spread: dict = field(default_factory=dict, compare=False, repr=False)
+    # Worked out once from the fields above: an import checks many rows of one KPI.
+    bounds: tuple[Decimal, Decimal] | None = field(init=False, compare=False, repr=False)
+    soft: tuple[Decimal | None, Decimal | None] | None = field(
+        init=False, compare=False, repr=False
+    )
+    plausible: tuple[Decimal, Decimal] | None = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self):
+        sizes = [abs(v) for v in (self.baseline, self.target) if v]
+        # |value| from a fifth of the smaller to five times the larger of baseline and target
+        # (compared as |value| × 5 ≥ smaller, to stay exact).
+        plausible = (min(sizes), PLAUSIBLE_FACTOR * max(sizes)) if sizes else None
+        object.__setattr__(self, "bounds", unit_bounds(self.unit, self.ranked))
+        object.__setattr__(self, "soft", SOFT_BOUNDS.get(self.unit))
+        object.__setattr__(self, "plausible", plausible)
 
     def spread_without(self, year: int | None) -> tuple[float, float] | None:
         """Mean and standard deviation of the approved values of other years than `year`,
@@ -283,8 +298,7 @@ def open_years(indicator: Indicator) -> list[int]:
 
 def unit_findings(facts: KpiFacts, value: Decimal) -> list[Finding]:
     """Refusals by the value's unit: what the unit cannot be (a rank of 0, a share of 101%)."""
-    unit = facts.unit
-    bounds = unit_bounds(unit, facts.ranked)
+    unit, bounds = facts.unit, facts.bounds
     found = []
     if unit == "rank" and (
         value != value.to_integral_value() or not bounds[0] <= value <= bounds[1]
@@ -308,7 +322,7 @@ def unit_findings(facts: KpiFacts, value: Decimal) -> list[Finding]:
 def flag_findings(facts: KpiFacts, year: int | None, value: Decimal) -> list[Finding]:
     """Why the value needs a note before it can be submitted (it may still be right)."""
     found = []
-    soft = SOFT_BOUNDS.get(facts.unit)
+    soft = facts.soft
     if soft and (
         (soft[0] is not None and value < soft[0]) or (soft[1] is not None and value > soft[1])
     ):
@@ -321,10 +335,8 @@ def flag_findings(facts: KpiFacts, year: int | None, value: Decimal) -> list[Fin
                 % {"low": low, "high": "∞" if high is None else high},
             )
         )
-    sizes = [abs(v) for v in (facts.baseline, facts.target) if v]
-    if sizes and (
-        abs(value) > PLAUSIBLE_FACTOR * max(sizes) or abs(value) * PLAUSIBLE_FACTOR < min(sizes)
-    ):
+    plausible = facts.plausible
+    if plausible and (abs(value) > plausible[1] or abs(value) * PLAUSIBLE_FACTOR < plausible[0]):
         found.append(
             Finding(
                 "implausible",
@@ -336,7 +348,7 @@ def flag_findings(facts: KpiFacts, year: int | None, value: Decimal) -> list[Fin
                 % {"baseline": _plain(facts.baseline), "target": _plain(facts.target)},
             )
         )
-    spread = facts.spread_without(year)
+    spread = facts.spread_without(year) if len(facts.history) >= MIN_HISTORY_FOR_OUTLIERS else None
     if spread is not None:
         mean, sd = spread
         distance = abs(float(value) - mean)
@@ -459,7 +471,8 @@ def check_entry(
         entry.refusals.extend(unit_findings(facts, entry.value))
         if not entry.refusals or all(f.field != "value" for f in entry.refusals):
             entry.flags.extend(flag_findings(facts, year, entry.value))
-    entry.refusals.extend(text_findings(entry.source, entry.note))
+    if entry.source or entry.note:
+        entry.refusals.extend(text_findings(entry.source, entry.note))
     return entry
 
 
