@@ -31,89 +31,49 @@ def old_models(app: str, migration: str):
     return executor.loader.project_state((app, migration)).apps
 
 
-def test_import_batches_waiting_before_the_move_are_kept_and_still_apply():
-    # Before indicators 0005 a checked batch had its rows but no compact write list.
-    migrate("indicators", "0004_compact_import_rows_fewer_indexes")
-    old = old_models("indicators", "0004_compact_import_rows_fewer_indexes")
-    user = old.get_model("auth", "User").objects.using(DB).create(username="bistep")
-    region = (
-        old.get_model("regions", "Region")
-        .objects.using(DB)
-        .create(
-            code="26",
-            kostat_code="21",
-            name_ko="부산광역시",
-            name_en="Busan",
-            short_ko="부산",
-            short_en="Busan",
-        )
-    )
+def old_busan_kpi(old):
+    """Busan's R&D KPI as the old code stored it (the historical models of `old`)."""
+    region = old.get_model("regions", "Region").objects.using(DB).create(
+        code="26", kostat_code="21", name_ko="부산광역시", name_en="Busan", short_ko="부산",
+        short_en="Busan",
+    )  # fmt: skip
     plan = (
         old.get_model("plans", "Plan")
         .objects.using(DB)
         .create(key="busan-2", level="regional", region=region, name_ko="부산", name_en="Busan")
     )
     unit = old.get_model("indicators", "Unit").objects.using(DB).create(key="pct", label_en="%")
-    kpi = (
-        old.get_model("indicators", "Indicator")
-        .objects.using(DB)
-        .create(
-            plan=plan,
-            key="rnd_to_grdp_pct",
-            name_ko="R&D",
-            name_en="R&D",
-            unit=unit,
-            direction="increase",
-            baseline_year=2021,
-            baseline_value="1.85",
-            target_year=2027,
-            target_value="2.3",
-        )
-    )
+    return old.get_model("indicators", "Indicator").objects.using(DB).create(
+        plan=plan, key="rnd_to_grdp_pct", name_ko="R&D", name_en="R&D", unit=unit,
+        direction="increase", baseline_year=2021, baseline_value="1.85", target_year=2027,
+        target_value="2.3",
+    )  # fmt: skip
+
+
+def checked_row(kpi, line: int, year: int, value: str, action: str, **fields) -> dict:
+    """A row of a checked batch, as the import kept it."""
+    row = {
+        "line": line, "plan": "busan-2", "kpi": "rnd_to_grdp_pct", "kpi_name": "R&D",
+        "year": year, "value": value, "source": "", "note": "", "action": action,
+        "problems": [], "warnings": [], "version": None, "indicator_id": kpi.pk,
+    }  # fmt: skip
+    return {**row, **fields}
+
+
+def test_import_batches_waiting_before_the_move_are_kept_and_still_apply():
+    # Before indicators 0005 a checked batch had its rows but no compact write list.
+    migrate("indicators", "0004_compact_import_rows_fewer_indexes")
+    old = old_models("indicators", "0004_compact_import_rows_fewer_indexes")
+    user = old.get_model("auth", "User").objects.using(DB).create(username="bistep")
+    kpi = old_busan_kpi(old)
     rows = [
-        {
-            "line": 2,
-            "plan": "busan-2",
-            "kpi": "rnd_to_grdp_pct",
-            "kpi_name": "R&D",
-            "year": 2025,
-            "value": "2.05",
-            "source": "",
-            "note": "old batch",
-            "action": "create",
-            "problems": [],
-            "warnings": [],
-            "version": None,
-            "indicator_id": kpi.pk,
-        },
-        {
-            "line": 3,
-            "plan": "busan-2",
-            "kpi": "rnd_to_grdp_pct",
-            "kpi_name": "R&D",
-            "year": 2024,
-            "value": "2.01",
-            "source": "",
-            "note": "",
-            "action": "unchanged",
-            "problems": [],
-            "warnings": [],
-            "version": 1,
-            "indicator_id": kpi.pk,
-        },
+        checked_row(kpi, 2, 2025, "2.05", "create", note="old batch"),
+        checked_row(kpi, 3, 2024, "2.01", "unchanged", version=1),
     ]
-    batch = (
-        old.get_model("indicators", "ImportBatch")
-        .objects.using(DB)
-        .create(
-            user=user,
-            file_name="kpi.csv",
-            state="checked",
-            rows_total=2,
-            rows_checked=2,
-            rows_data=zlib.compress(orjson.dumps(rows)),
-        )
-    )
+    batch = old.get_model("indicators", "ImportBatch").objects.using(DB).create(
+        user=user, file_name="kpi.csv", state="checked", rows_total=2, rows_checked=2,
+        rows_data=zlib.compress(orjson.dumps(rows)),
+    )  # fmt: skip
     content_types = ContentType.objects.using(DB)  # the same table before and after
     content_types.filter(app_label="imports").delete()  # as on a database of the old code
     old_type, _ = content_types.get_or_create(app_label="indicators", model="importbatch")
